@@ -1,0 +1,3 @@
+module github.com/numora/numora-connector
+
+go 1.26
