@@ -1,0 +1,128 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/numora"
+)
+
+// deliver is poll mode's handler: result → status gate → map → write or
+// preview → callback.
+func (c *Connector) deliver(ctx context.Context, p *pass, it numora.OutboxItem) Entry {
+	e := Entry{DocumentID: it.DocumentID, Schema: it.Schema}
+	res, err := c.src.ResultOf(ctx, it)
+	if err != nil {
+		return e.with(c.resultFailed(ctx, p, err))
+	}
+	if res.Schema != "" {
+		e.Schema = res.Schema
+	}
+	if st := statusOf(res, it); !st.Deliverable() {
+		return e.with(decision{outcome: Ignored, code: CodeNotDeliverable,
+			message: fmt.Sprintf("status is %q, not reviewed or push_failed: not delivered, not reported", st)})
+	}
+	plan, err := c.rul.Render(res)
+	if c.cfg.DryRun {
+		return e.with(c.preview(ctx, it.DocumentID, plan, err))
+	}
+	var d decision
+	if err != nil {
+		d = mappingDecision(err)
+	} else {
+		d = c.write(ctx, p, plan)
+	}
+	return c.report(ctx, p, e.with(d), d)
+}
+
+// statusOf is the result's status, or the outbox item's when the result
+// carries none.
+func statusOf(res *numora.Result, it numora.OutboxItem) numora.Status {
+	if res.Status != "" {
+		return res.Status
+	}
+	return it.Status
+}
+
+// resultFailed decides for a document whose result could not be read: it is
+// left untouched, and credentials Numora refuses stop the run.
+func (c *Connector) resultFailed(ctx context.Context, p *pass, err error) decision {
+	if ctx.Err() != nil {
+		return untouched(CodeInterrupted, "stop deadline passed while reading the result")
+	}
+	if refusedCredentials(err) {
+		p.stop(StopSource, "stopped: Numora refused the API key", wrapf("reading a result", err))
+	}
+	return untouched(CodeResultFailed, err.Error())
+}
+
+// write delivers plan and decides from the outcome.
+func (c *Connector) write(ctx context.Context, p *pass, plan *mapping.Plan) decision {
+	r, err := c.dst.Deliver(ctx, plan)
+	switch {
+	case err == nil:
+		return delivered(r)
+	case errors.Is(err, destinations.ErrCircuitOpen):
+		p.stop(StopCircuitOpen, "stopped taking documents: the destination's circuit breaker opened after "+
+			"repeated failures; the documents not attempted stay in the outbox for the next run", nil)
+	case ctx.Err() != nil:
+		return untouched(CodeInterrupted, "stop deadline passed during the write; the next run delivers it again")
+	}
+	return destinationDecision(err)
+}
+
+// report sends d's callback, built once with its execution id and time, and
+// returns the final entry.
+func (c *Connector) report(ctx context.Context, p *pass, e Entry, d decision) Entry {
+	if d.callback == "" {
+		return e
+	}
+	del := numora.Delivery{
+		Provider:     c.cfg.Provider,
+		Status:       d.callback,
+		ExecutionID:  p.executionID(e.DocumentID),
+		AttemptedAt:  c.cfg.Clock.Now().UTC().Truncate(time.Millisecond),
+		ErrorCode:    d.code,
+		ErrorMessage: clip(d.message),
+	}
+	if d.receipt != nil {
+		del.ExternalRecordID, del.ExternalURL = d.receipt.RecordID, d.receipt.URL
+	}
+	e.ExecutionID = del.ExecutionID
+	if err := c.src.ReportDelivery(ctx, e.DocumentID, del); err != nil {
+		return c.reportFailed(ctx, p, e, d, err)
+	}
+	e.Callback = d.callback
+	return e
+}
+
+// reportFailed turns an entry whose callback failed into left_for_retry:
+// Numora still lists the document, and the next run delivers it again.
+func (c *Connector) reportFailed(ctx context.Context, p *pass, e Entry, d decision, err error) Entry {
+	if refusedCredentials(err) {
+		p.stop(StopSource, "stopped: Numora refused the API key", wrapf("reporting a delivery", err))
+	}
+	what := string(d.callback)
+	if d.code != "" {
+		what += " (" + d.code + ")"
+	}
+	if ctx.Err() != nil {
+		err = errors.New("stop deadline passed")
+	}
+	e.Outcome, e.ErrorCode = LeftForRetry, CodeCallbackFailed
+	e.ErrorMessage = clip(fmt.Sprintf("could not report %s: %v", what, err))
+	return e
+}
+
+// with copies a decision into the entry.
+func (e Entry) with(d decision) Entry {
+	e.Outcome, e.ErrorCode, e.ErrorMessage = d.outcome, d.code, clip(d.message)
+	if d.receipt != nil {
+		e.ExternalRecordID, e.ExternalURL, e.Written = d.receipt.RecordID, d.receipt.URL, true
+	}
+	return e
+}

@@ -1,0 +1,141 @@
+package connector
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/numora/numora-connector/internal/logctx"
+	"github.com/numora/numora-connector/numora"
+)
+
+// handler decides one document's fate and returns its entry.
+type handler func(ctx context.Context, p *pass, it numora.OutboxItem) Entry
+
+// pass is the state of one run: intake, the worker pool and the summary.
+type pass struct {
+	c    *Connector
+	ctx  context.Context // the caller's ctx (the stop signal) with run_id
+	log  *slog.Logger
+	info RunInfo
+
+	intake     context.Context // cancelled to stop taking documents
+	stopIntake context.CancelFunc
+	throttle0  Throttle
+
+	mu   sync.Mutex // guards sum, seen and the observers
+	sum  Summary
+	seen map[string]struct{}
+}
+
+func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
+	now := c.cfg.Clock.Now()
+	info := RunInfo{RunID: c.cfg.NewRunID(now), Mode: mode, StartedAt: now.UTC()}
+	ctx = logctx.With(ctx, slog.String("run_id", info.RunID))
+	p := &pass{c: c, ctx: ctx, log: c.cfg.Logger, info: info, throttle0: c.throttling(),
+		sum: Summary{RunInfo: info}, seen: make(map[string]struct{})}
+	p.intake, p.stopIntake = context.WithCancel(ctx)
+	for _, o := range c.cfg.Observers {
+		o.Start(info)
+	}
+	p.log.InfoContext(ctx, "run started", "mode", string(mode), "provider", c.cfg.Provider,
+		"concurrency", c.cfg.Concurrency)
+	return p
+}
+
+// run takes documents from the outbox and hands them to cfg.Concurrency
+// workers running h, until intake ends and the workers are done.
+func (p *pass) run(h handler) (*Summary, error) {
+	work, cancelWork := p.detach()
+	defer cancelWork()
+	jobs := make(chan numora.OutboxItem)
+	var wg sync.WaitGroup
+	for range p.c.cfg.Concurrency {
+		wg.Go(func() {
+			for it := range jobs {
+				p.take(work, h, it)
+			}
+		})
+	}
+	p.read(jobs)
+	close(jobs)
+	wg.Wait()
+	return p.end(StopNone, nil)
+}
+
+// detach returns the context workers use: it survives the cancellation of
+// the run's ctx for StopGrace, so that documents in flight can finish their
+// write and callback, and is cancelled when the grace runs out or the run
+// ends.
+func (p *pass) detach() (context.Context, context.CancelFunc) {
+	work, cancel := context.WithCancel(context.WithoutCancel(p.ctx))
+	go func() {
+		select {
+		case <-p.ctx.Done():
+			_ = p.c.cfg.Clock.Sleep(work, p.c.cfg.StopGrace)
+			cancel()
+		case <-work.Done():
+		}
+	}()
+	return work, cancel
+}
+
+// read streams the outbox into jobs until it ends or intake stops.
+func (p *pass) read(jobs chan<- numora.OutboxItem) {
+	cfg := p.c.cfg
+	for it, err := range p.c.src.Outbox(p.intake, cfg.Provider, cfg.PageSize) {
+		if err != nil {
+			p.readFailed(err)
+			return
+		}
+		if !p.firstSight(it.DocumentID) {
+			continue
+		}
+		select {
+		case jobs <- it:
+		case <-p.intake.Done():
+			p.readFailed(p.intake.Err())
+			return
+		}
+	}
+	if p.ctx.Err() != nil {
+		p.interrupted()
+	}
+}
+
+func (p *pass) readFailed(err error) {
+	switch {
+	case p.ctx.Err() != nil:
+		p.interrupted()
+	case p.intake.Err() != nil:
+		// stopped on purpose; the reason is already recorded
+	default:
+		p.stop(StopSource, "stopped: reading the outbox failed", wrapf("reading the outbox", err))
+	}
+}
+
+func (p *pass) interrupted() {
+	p.stop(StopInterrupted, "stopped on request: documents in flight were finished, the rest stay in the outbox", nil)
+}
+
+// firstSight reports whether id is new in this run: a document that comes
+// around again (a later page of a live outbox) is taken once per run.
+func (p *pass) firstSight(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.seen[id]; ok {
+		return false
+	}
+	p.seen[id] = struct{}{}
+	return true
+}
+
+// stop ends intake and records why; the first reason wins.
+func (p *pass) stop(reason StopReason, msg string, err error) {
+	p.mu.Lock()
+	if p.sum.Stop == StopNone {
+		p.sum.Stop, p.sum.StopMessage, p.sum.Err = reason, msg, err
+	}
+	p.mu.Unlock()
+	p.stopIntake()
+}

@@ -1,0 +1,93 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/numora/numora-connector/internal/logctx"
+	"github.com/numora/numora-connector/numora"
+)
+
+// take runs h on one document and records its entry. A document handed
+// over as intake stopped is not started: it stays untouched in the outbox.
+func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
+	if p.intake.Err() != nil {
+		return
+	}
+	ctx = logctx.With(ctx, slog.String("document_id", it.DocumentID))
+	start := p.c.cfg.Clock.Now()
+	e := h(ctx, p, it)
+	e.DurationMS = p.c.cfg.Clock.Now().Sub(start).Milliseconds()
+	p.record(ctx, e)
+}
+
+// record adds e to the summary, passes it to the observers and logs it.
+func (p *pass) record(ctx context.Context, e Entry) {
+	p.mu.Lock()
+	p.sum.add(e, p.c.cfg.MaxListed)
+	for _, o := range p.c.cfg.Observers {
+		o.Document(e)
+	}
+	p.mu.Unlock()
+	level := slog.LevelInfo
+	if e.Outcome == Failed || e.Outcome == LeftForRetry {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{slog.String("outcome", string(e.Outcome)), slog.String("schema", e.Schema),
+		slog.Int64("duration_ms", e.DurationMS)}
+	if e.ExternalRecordID != "" {
+		attrs = append(attrs, slog.String("external_record_id", e.ExternalRecordID))
+	}
+	if e.ErrorCode != "" {
+		attrs = append(attrs, slog.String("error_code", e.ErrorCode), slog.String("error_message", e.ErrorMessage))
+	}
+	p.log.LogAttrs(ctx, level, "document "+string(e.Outcome), attrs...)
+}
+
+// end closes the run: it records the stop reason (unless one is already
+// recorded), totals the throttling, tells the observers and logs.
+func (p *pass) end(reason StopReason, err error) (*Summary, error) {
+	if reason != StopNone {
+		p.stop(reason, stopMessage(reason, err), err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := &p.sum
+	s.FinishedAt = p.c.cfg.Clock.Now().UTC()
+	t := p.c.throttling()
+	s.Throttle = Throttle{Waits: t.Waits - p.throttle0.Waits, Waited: t.Waited - p.throttle0.Waited}
+	for _, o := range p.c.cfg.Observers {
+		o.Finish(s)
+	}
+	c := s.Counts
+	attrs := []any{"seen", c.Seen, "delivered", c.Delivered, "skipped", c.Skipped, "failed", c.Failed,
+		"left_for_retry", c.LeftForRetry, "ignored", c.Ignored, "elapsed", s.Elapsed().String()}
+	if s.Stop != StopNone {
+		attrs = append(attrs, "stop_reason", string(s.Stop), "stop_message", s.StopMessage)
+	}
+	if s.Err != nil {
+		attrs = append(attrs, "error", s.Err.Error())
+	}
+	p.log.InfoContext(p.ctx, "run finished", attrs...)
+	out := *s
+	return &out, out.Err
+}
+
+func stopMessage(reason StopReason, err error) string {
+	switch reason {
+	case StopDestination:
+		return "stopped before the first document: the destination is not reachable or refused the credentials"
+	case StopSource:
+		return "stopped: Numora failed"
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return string(reason)
+}
+
+// executionID is the id of this run's delivery attempt for document id.
+func (p *pass) executionID(id string) string { return p.info.RunID + "-" + id }
+
+func wrapf(what string, err error) error { return fmt.Errorf("connector: %s: %w", what, err) }
