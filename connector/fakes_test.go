@@ -90,7 +90,9 @@ func (s *fakeSource) ReportDelivery(ctx context.Context, id string, d numora.Del
 	return nil
 }
 
-func (s *fakeSource) Dispatch(ctx context.Context, id, provider string) error { return s.dispatchErr[id] }
+func (s *fakeSource) Dispatch(ctx context.Context, id, provider string) error {
+	return s.dispatchErr[id]
+}
 
 func (s *fakeSource) WaitDelivered(ctx context.Context, id string, poll time.Duration) (*numora.Document, error) {
 	if err := s.waitErr[id]; err != nil {

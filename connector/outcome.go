@@ -23,16 +23,16 @@ const (
 // Error codes the connector itself puts in callbacks and entries; the
 // destination and the rules supply the others.
 const (
-	CodeMapping          = "mapping_error"       // the rules could not map the document
-	CodeSkipRule         = "skip_rule"           // a skip_if rule or gate of the rules matched
-	CodeUnavailable      = "crm_unavailable"     // transient destination failure without a code
-	CodeCircuitOpen      = "circuit_open"        // the breaker refused the write; nothing was attempted
-	CodeInterrupted      = "interrupted"         // the stop deadline cut the document short
-	CodeResultFailed     = "result_unavailable"  // Numora did not serve the result
-	CodeCallbackFailed   = "callback_failed"     // the outcome could not be recorded in Numora
-	CodeNotDeliverable   = "not_deliverable"     // status not reviewed/push_failed
-	CodeDispatchFailed   = "dispatch_failed"     // Numora refused or failed the dispatch
-	CodeDispatchTimedOut = "dispatch_timed_out"  // still push_pending after the timeout
+	CodeMapping          = "mapping_error"      // the rules could not map the document
+	CodeSkipRule         = "skip_rule"          // a skip_if rule or gate of the rules matched
+	CodeUnavailable      = "crm_unavailable"    // transient destination failure without a code
+	CodeCircuitOpen      = "circuit_open"       // the breaker refused the write; nothing was attempted
+	CodeInterrupted      = "interrupted"        // the stop deadline cut the document short
+	CodeResultFailed     = "result_unavailable" // Numora did not serve the result
+	CodeCallbackFailed   = "callback_failed"    // the outcome could not be recorded in Numora
+	CodeNotDeliverable   = "not_deliverable"    // status not reviewed/push_failed
+	CodeDispatchFailed   = "dispatch_failed"    // Numora refused or failed the dispatch
+	CodeDispatchTimedOut = "dispatch_timed_out" // still push_pending after the timeout
 )
 
 // maxMessage caps error messages sent to Numora and kept in entries.
