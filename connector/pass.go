@@ -110,12 +110,12 @@ func (p *pass) readFailed(err error) {
 	case p.intake.Err() != nil:
 		// stopped on purpose; the reason is already recorded
 	default:
-		p.stop(StopSource, "stopped: reading the outbox failed", wrapf("reading the outbox", err))
+		p.stop(StopSource, "reading the outbox failed", wrapf("reading the outbox", err))
 	}
 }
 
 func (p *pass) interrupted() {
-	p.stop(StopInterrupted, "stopped on request: documents in flight were finished, the rest stay in the outbox", nil)
+	p.stop(StopInterrupted, "stop requested: the documents in flight were finished, the rest stay in the outbox", nil)
 }
 
 // firstSight reports whether id is new in this run: a document that comes
@@ -129,6 +129,9 @@ func (p *pass) firstSight(id string) bool {
 	p.seen[id] = struct{}{}
 	return true
 }
+
+// msgKeyRefused is the stop message when Numora refuses the API key.
+const msgKeyRefused = "Numora refused the API key"
 
 // stop ends intake and records why; the first reason wins.
 func (p *pass) stop(reason StopReason, msg string, err error) {

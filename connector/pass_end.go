@@ -10,9 +10,10 @@ import (
 )
 
 // take runs h on one document and records its entry. A document handed
-// over as intake stopped is not started: it stays untouched in the outbox.
+// over as the run was stopped or the breaker opened is not started: it stays
+// untouched in the outbox.
 func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
-	if p.intake.Err() != nil {
+	if p.refusing() {
 		return
 	}
 	ctx = logctx.With(ctx, slog.String("document_id", it.DocumentID))
@@ -20,6 +21,16 @@ func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
 	e := h(ctx, p, it)
 	e.DurationMS = p.c.cfg.Clock.Now().Sub(start).Milliseconds()
 	p.record(ctx, e)
+}
+
+// refusing reports whether documents must no longer be started.
+func (p *pass) refusing() bool {
+	if p.ctx.Err() != nil {
+		return true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sum.Stop == StopCircuitOpen
 }
 
 // record adds e to the summary, passes it to the observers and logs it.
@@ -77,9 +88,9 @@ func (p *pass) end(reason StopReason, err error) (*Summary, error) {
 func stopMessage(reason StopReason, err error) string {
 	switch reason {
 	case StopDestination:
-		return "stopped before the first document: the destination is not reachable or refused the credentials"
+		return "the destination is not reachable or refused the credentials; nothing was written"
 	case StopSource:
-		return "stopped: Numora failed"
+		return "Numora failed"
 	}
 	if err != nil {
 		return err.Error()

@@ -43,7 +43,7 @@ var problemGroups = []struct {
 	title string
 	match func(Entry) bool
 }{
-	{"Failed (reported to Numora; fix the data or the rules, then Numora offers it again):",
+	{"Failed (reported to Numora; they fail again until the data or the rules are fixed):",
 		func(e Entry) bool { return e.Outcome == Failed }},
 	{"Written, not reported (the rows exist; the next run re-delivers them idempotently and reports):",
 		func(e Entry) bool { return e.WrittenNotReported() }},
