@@ -1,0 +1,101 @@
+package dynamics365
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/numora/numora-connector/internal/retry"
+)
+
+// maxErrorBody bounds how much of an error response is read.
+const maxErrorBody = 1 << 20
+
+// APIError is a Dataverse Web API error response: the HTTP status and the
+// {"error":{"code","message"}} body. Code is Dataverse's hex code
+// ("0x80044331"), often "" or "0x0"; branch on StatusCode first. Inside a
+// $batch, Method and URL are the failing part's and ContentID names it.
+type APIError struct {
+	StatusCode int
+	Code       string
+	Message    string
+	// RequestID is the server's request id (REQ_ID or x-ms-service-request-id).
+	RequestID string
+	// RetryAfter is the Retry-After the server asked for, or 0.
+	RetryAfter time.Duration
+	Method     string
+	URL        string
+	ContentID  string
+}
+
+// Error returns "dynamics365: METHOD URL: 400 0x80044331: message" with the
+// URL's query left out.
+func (e *APIError) Error() string {
+	code := ""
+	if e.Code != "" {
+		code = " " + e.Code
+	}
+	return fmt.Sprintf("dynamics365: %s %s: %d%s: %s", e.Method, redactURL(e.URL), e.StatusCode, code, e.Message)
+}
+
+// errorEnvelope is the OData error body.
+type errorEnvelope struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// newAPIError builds the error for a failed response; body is at most
+// maxErrorBody bytes of it.
+func newAPIError(method, rawURL string, status int, h http.Header, body []byte, now time.Time) *APIError {
+	e := &APIError{StatusCode: status, Method: method, URL: rawURL, RequestID: requestID(h)}
+	var env errorEnvelope
+	if json.Unmarshal(body, &env) == nil && (env.Error.Code != "" || env.Error.Message != "") {
+		e.Code, e.Message = env.Error.Code, env.Error.Message
+	} else {
+		e.Message = strings.TrimSpace(string(body))
+		if len(e.Message) > 300 {
+			e.Message = e.Message[:300] + "…"
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), now); ok {
+		e.RetryAfter = d
+	}
+	return e
+}
+
+// readErrorBody reads at most maxErrorBody bytes.
+func readErrorBody(r io.Reader) []byte {
+	b, _ := io.ReadAll(io.LimitReader(r, maxErrorBody))
+	return b
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"REQ_ID", "x-ms-service-request-id", "x-ms-request-id"} {
+		if v := h.Get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// redactURL drops the query (filter values are business data, not needed in
+// an error string) and any user info.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}

@@ -1,0 +1,77 @@
+package dynamics365
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+)
+
+// partResponse is one operation's answer inside a $batch response.
+type partResponse struct {
+	contentID string
+	status    int
+	header    http.Header
+	body      []byte
+}
+
+// parseBatchResponse reads a multipart/mixed $batch response, descending
+// into change-set responses, and returns the operations' answers in order.
+func parseBatchResponse(contentType string, body []byte) ([]partResponse, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
+		return nil, fmt.Errorf("dynamics365: $batch response is %q, want multipart/mixed", contentType)
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var out []partResponse
+	for {
+		p, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dynamics365: reading $batch response: %w", err)
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return nil, fmt.Errorf("dynamics365: reading $batch response part: %w", err)
+		}
+		if ct := p.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/") {
+			inner, err := parseBatchResponse(ct, data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, inner...)
+			continue
+		}
+		pr, err := parsePart(data)
+		if err != nil {
+			return nil, err
+		}
+		pr.contentID = p.Header.Get("Content-ID")
+		out = append(out, pr)
+	}
+}
+
+// parsePart reads the HTTP response wrapped in an application/http part.
+func parsePart(data []byte) (partResponse, error) {
+	res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(data)), nil)
+	if err != nil {
+		return partResponse{}, fmt.Errorf("dynamics365: malformed $batch response part: %w", err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return partResponse{}, fmt.Errorf("dynamics365: reading $batch response part body: %w", err)
+	}
+	pr := partResponse{status: res.StatusCode, header: res.Header, body: bytes.TrimRight(body, "\r\n")}
+	if id := res.Header.Get("Content-ID"); id != "" {
+		pr.contentID = id
+	}
+	return pr, nil
+}

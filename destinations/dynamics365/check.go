@@ -1,0 +1,60 @@
+package dynamics365
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
+
+// Identity is WhoAmI's answer: who the destination writes as.
+type Identity struct {
+	UserID         string `json:"UserId"`
+	BusinessUnitID string `json:"BusinessUnitId"`
+	OrganizationID string `json:"OrganizationId"`
+}
+
+// Check proves the configuration without writing, in two steps whose
+// failures read differently: a token from the token service ("the token
+// service refused the credentials": wrong tenant, client id, secret or
+// certificate) and WhoAmI ("token issued but Dataverse refused it": no
+// application user for the client id in this environment, or no security
+// role). The errors wrap *destinations.Error.
+func (d *Destination) Check(ctx context.Context) error {
+	_, err := d.WhoAmI(ctx)
+	return err
+}
+
+// WhoAmI gets a token and calls WhoAmI, returning the application user's
+// identity. Errors are worded as Check describes.
+func (d *Destination) WhoAmI(ctx context.Context) (*Identity, error) {
+	if _, err := d.tokens.Token(); err != nil {
+		return nil, fmt.Errorf("dynamics365: the token service refused the credentials (auth %s, tenant %q, client id %q): %w",
+			d.authName(), d.cfg.TenantID, d.cfg.ClientID, classify(err))
+	}
+	resp, err := d.call(ctx, &request{method: http.MethodGet, url: d.base + "WhoAmI", idempotent: true})
+	if err != nil {
+		var api *APIError
+		if errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusForbidden) {
+			return nil, fmt.Errorf("dynamics365: a token was issued but Dataverse refused it (HTTP %d): is client id %q an application user of %s with a security role? %w",
+				api.StatusCode, d.cfg.ClientID, d.cfg.OrgURL, classify(err))
+		}
+		return nil, fmt.Errorf("dynamics365: WhoAmI on %s failed: %w", d.cfg.OrgURL, classify(err))
+	}
+	var id Identity
+	if err := json.Unmarshal(resp.body, &id); err != nil || id.UserID == "" {
+		return nil, fmt.Errorf("dynamics365: WhoAmI on %s answered without a user id: is the org URL a Dataverse environment?", d.cfg.OrgURL)
+	}
+	d.logger.InfoContext(ctx, "dynamics365: connected", slog.String("org_url", d.cfg.OrgURL),
+		slog.String("user_id", id.UserID), slog.Int("concurrency", d.limiter.current()))
+	return &id, nil
+}
+
+func (d *Destination) authName() string {
+	if d.cfg.Credential != nil {
+		return "custom credential"
+	}
+	return string(d.cfg.Auth)
+}

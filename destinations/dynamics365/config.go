@@ -1,0 +1,309 @@
+package dynamics365
+
+import (
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/internal/secret"
+)
+
+// AuthMode selects how the destination gets its Entra ID tokens.
+type AuthMode string
+
+// Authentication modes. Production services use ClientSecret,
+// ClientCertificate, ManagedIdentity or WorkloadIdentity; AzureCLI and
+// Default are for developers (Default is azidentity's DefaultAzureCredential
+// chain, which silently falls through to other credentials when one cannot
+// be built).
+const (
+	AuthClientSecret      AuthMode = "client_secret"
+	AuthClientCertificate AuthMode = "client_certificate"
+	AuthManagedIdentity   AuthMode = "managed_identity"
+	AuthWorkloadIdentity  AuthMode = "workload_identity"
+	AuthAzureCLI          AuthMode = "azure_cli"
+	AuthDefault           AuthMode = "default"
+)
+
+// Limits that are not configuration: Dataverse refuses more than 52
+// concurrent requests per user, and more than 1,000 operations per change
+// set.
+const (
+	hardMaxConcurrency = 52
+	maxChangeSetOps    = 1000
+)
+
+// Config configures a Destination. The zero value of every field means its
+// documented default; New validates the whole and reports every problem.
+// Printing a Config (%v, %+v, slog) never shows the client secret or the
+// certificate password.
+type Config struct {
+	// OrgURL is the environment URL, e.g. "https://contoso.crm.dynamics.com".
+	// Required; https unless the host is a loopback address (tests).
+	OrgURL string
+	// APIVersion is the Web API version; default "v9.2".
+	APIVersion string
+
+	// Auth selects the credential. Default: client_secret when a client
+	// secret is configured, client_certificate when a certificate path is,
+	// otherwise New fails and names the modes.
+	Auth AuthMode
+	// TenantID is the Entra tenant; default $AZURE_TENANT_ID. Required for
+	// client_secret and client_certificate.
+	TenantID string
+	// ClientID is the app registration (or user-assigned managed identity)
+	// client id; default $AZURE_CLIENT_ID.
+	ClientID string
+	// ClientSecret is the app's secret; default $AZURE_CLIENT_SECRET.
+	ClientSecret secret.String
+	// CertificatePath is a PEM or PKCS#12 file holding the certificate and
+	// its RSA private key; default $AZURE_CLIENT_CERTIFICATE_PATH.
+	CertificatePath string
+	// CertificatePassword decrypts a PKCS#12 certificate; default
+	// $AZURE_CLIENT_CERTIFICATE_PASSWORD.
+	CertificatePassword secret.String
+	// AuthorityHost is the Entra ID authority, default $AZURE_AUTHORITY_HOST,
+	// else the public cloud "https://login.microsoftonline.com/". Must be
+	// https. Instance discovery is turned off automatically when the host
+	// is not a public Microsoft cloud (private clouds, the emulator).
+	AuthorityHost string
+	// Credential, when set, replaces the credential Auth would build (and
+	// Auth and the fields above are ignored). On a 401 the destination asks
+	// it for a fresh token with a claims challenge in
+	// policy.TokenRequestOptions.Claims.
+	Credential azcore.TokenCredential
+
+	// HTTPClient is the client whose Transport carries every request, to
+	// Dataverse and to the token service; its Timeout is ignored (see
+	// RequestTimeout). Default: a clone of http.DefaultTransport.
+	HTTPClient *http.Client
+	// RootCAs, when set, is the only trust store for TLS (for the emulator
+	// and private clouds). Ignored when HTTPClient is set.
+	RootCAs *x509.CertPool
+	// UserAgent is sent on every Dataverse request; default
+	// "numora-connector".
+	UserAgent string
+	// RequestTimeout bounds one HTTP request, including reading the
+	// response; default 2m. TokenTimeout bounds one token request; default 30s.
+	RequestTimeout time.Duration
+	TokenTimeout   time.Duration
+
+	// Retry bounds the retries of one request (attempts, backoff, total
+	// wait); zero fields are retry.Policy's defaults.
+	Retry retry.Policy
+	// Breaker configures the circuit breaker.
+	Breaker BreakerConfig
+	// InitialConcurrency is where the adaptive limit on concurrent requests
+	// starts; default 4. MaxConcurrency caps it; default and maximum 52
+	// (Dataverse's per-user limit). A server's x-ms-dop-hint lowers the cap.
+	InitialConcurrency int
+	MaxConcurrency     int
+	// LookupTTL is how long lookup answers (including "not found") are
+	// reused; default 10m.
+	LookupTTL time.Duration
+
+	// Clock is the time source for waits, the breaker and caches; default
+	// the system clock.
+	Clock retry.Clock
+	// Logger receives warnings (throttling, breaker changes, token
+	// refreshes); default: discard.
+	Logger *slog.Logger
+	// Getenv reads the AZURE_* defaults; default os.Getenv. Set it to a
+	// function returning "" to ignore the environment.
+	Getenv func(string) string
+}
+
+// BreakerConfig configures the circuit breaker that stops a run fast when
+// Dataverse is down. Only transient failures count: 5xx, 429 after retries,
+// network errors and timeouts; validation errors do not.
+type BreakerConfig struct {
+	// Failures is the number of consecutive failed requests (each after its
+	// retries) that opens the breaker; default 5. Negative disables the
+	// breaker.
+	Failures int
+	// OpenTimeout is how long the breaker stays open before letting probe
+	// requests through; default 30s.
+	OpenTimeout time.Duration
+	// HalfOpenRequests is the number of probe requests allowed while half
+	// open; that many successes close the breaker; default 1.
+	HalfOpenRequests int
+}
+
+// String describes the configuration without secrets.
+func (c Config) String() string {
+	return fmt.Sprintf("dynamics365.Config{OrgURL:%q APIVersion:%q Auth:%q TenantID:%q ClientID:%q ClientSecret:%q CertificatePath:%q AuthorityHost:%q}",
+		c.OrgURL, c.APIVersion, c.Auth, c.TenantID, c.ClientID, c.ClientSecret.String(), c.CertificatePath, c.AuthorityHost)
+}
+
+// GoString is String, so %#v cannot print secrets either.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue logs the configuration without secrets.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("org_url", c.OrgURL), slog.String("api_version", c.APIVersion),
+		slog.String("auth", string(c.Auth)), slog.String("tenant_id", c.TenantID),
+		slog.String("client_id", c.ClientID), slog.Any("client_secret", c.ClientSecret),
+		slog.String("certificate_path", c.CertificatePath), slog.String("authority_host", c.AuthorityHost))
+}
+
+// withDefaults returns c with environment values and defaults filled in.
+func (c Config) withDefaults() Config {
+	env := c.Getenv
+	if env == nil {
+		env = os.Getenv
+	}
+	fill := func(s *string, name string) {
+		if *s == "" {
+			*s = env(name)
+		}
+	}
+	fill(&c.TenantID, "AZURE_TENANT_ID")
+	fill(&c.ClientID, "AZURE_CLIENT_ID")
+	fill(&c.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
+	fill(&c.AuthorityHost, "AZURE_AUTHORITY_HOST")
+	if c.ClientSecret.IsZero() {
+		c.ClientSecret = secret.New(env("AZURE_CLIENT_SECRET"))
+	}
+	if c.CertificatePassword.IsZero() {
+		c.CertificatePassword = secret.New(env("AZURE_CLIENT_CERTIFICATE_PASSWORD"))
+	}
+	if c.Auth == "" && c.Credential == nil {
+		c.Auth = c.inferAuth()
+	}
+	c.OrgURL = strings.TrimRight(strings.TrimSpace(c.OrgURL), "/")
+	c.APIVersion = orDefault(c.APIVersion, "v9.2")
+	c.UserAgent = orDefault(c.UserAgent, "numora-connector")
+	c.RequestTimeout = orDefaultDuration(c.RequestTimeout, 2*time.Minute)
+	c.TokenTimeout = orDefaultDuration(c.TokenTimeout, 30*time.Second)
+	c.LookupTTL = orDefaultDuration(c.LookupTTL, 10*time.Minute)
+	c.Retry = c.Retry.Normalize()
+	c.Breaker = c.Breaker.withDefaults()
+	c.MaxConcurrency = clamp(c.MaxConcurrency, hardMaxConcurrency, 1, hardMaxConcurrency)
+	c.InitialConcurrency = clamp(c.InitialConcurrency, 4, 1, c.MaxConcurrency)
+	if c.Clock == nil {
+		c.Clock = retry.SystemClock{}
+	}
+	return c
+}
+
+func (c Config) inferAuth() AuthMode {
+	switch {
+	case !c.ClientSecret.IsZero():
+		return AuthClientSecret
+	case c.CertificatePath != "":
+		return AuthClientCertificate
+	}
+	return ""
+}
+
+func (b BreakerConfig) withDefaults() BreakerConfig {
+	if b.Failures == 0 {
+		b.Failures = 5
+	}
+	b.OpenTimeout = orDefaultDuration(b.OpenTimeout, 30*time.Second)
+	if b.HalfOpenRequests <= 0 {
+		b.HalfOpenRequests = 1
+	}
+	return b
+}
+
+// validate returns every problem of a defaulted config, one per line.
+func (c Config) validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if msg := checkOrgURL(c.OrgURL); msg != "" {
+		add("%s", msg)
+	}
+	if !strings.HasPrefix(c.APIVersion, "v") {
+		add("api version %q must look like \"v9.2\"", c.APIVersion)
+	}
+	if c.Credential == nil {
+		problems = append(problems, c.authProblems()...)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("dynamics365: invalid config: %s", strings.Join(problems, "; "))
+}
+
+func checkOrgURL(raw string) string {
+	if raw == "" {
+		return "org URL is required (e.g. https://contoso.crm.dynamics.com)"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Sprintf("org URL %q must be an absolute https URL such as https://contoso.crm.dynamics.com", raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Sprintf("org URL %q must use https", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Sprintf("org URL %q must be the environment root, without path or query", raw)
+	}
+	return ""
+}
+
+func (c Config) authProblems() []string {
+	var p []string
+	need := func(ok bool, what string) {
+		if !ok {
+			p = append(p, fmt.Sprintf("auth %s needs %s", c.Auth, what))
+		}
+	}
+	switch c.Auth {
+	case AuthClientSecret:
+		need(c.TenantID != "", "a tenant id (AZURE_TENANT_ID)")
+		need(c.ClientID != "", "a client id (AZURE_CLIENT_ID)")
+		need(!c.ClientSecret.IsZero(), "a client secret (AZURE_CLIENT_SECRET)")
+	case AuthClientCertificate:
+		need(c.TenantID != "", "a tenant id (AZURE_TENANT_ID)")
+		need(c.ClientID != "", "a client id (AZURE_CLIENT_ID)")
+		need(c.CertificatePath != "", "a certificate path (AZURE_CLIENT_CERTIFICATE_PATH)")
+	case AuthManagedIdentity, AuthWorkloadIdentity, AuthAzureCLI, AuthDefault:
+	case "":
+		p = append(p, "no auth mode: set a client secret or certificate path, or choose one of client_secret, client_certificate, managed_identity, workload_identity, azure_cli, default")
+	default:
+		p = append(p, fmt.Sprintf("unknown auth mode %q (want client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", c.Auth))
+	}
+	if c.AuthorityHost != "" {
+		if u, err := url.Parse(c.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" {
+			p = append(p, fmt.Sprintf("authority host %q must be an https URL (Entra ID refuses plain http)", c.AuthorityHost))
+		}
+	}
+	return p
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func orDefaultDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// clamp returns v, or def when v is zero or negative, bounded to [lo, hi].
+func clamp(v, def, lo, hi int) int {
+	if v <= 0 {
+		v = def
+	}
+	return max(lo, min(v, hi))
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
+}

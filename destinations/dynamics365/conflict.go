@@ -1,0 +1,66 @@
+package dynamics365
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/numora/numora-connector/mapping"
+)
+
+// resolveCreateConflict handles the 412 Dataverse answers when a
+// create-only record's row already exists (which rolls back the whole change
+// set): it marks that record as existing, learning its GUID, so the change
+// set can be sent again without it. found is false when err is not such a
+// conflict. When the failing operation cannot be told from the response,
+// each create-only record is probed with a GET.
+func (w *docWrite) resolveCreateConflict(ctx context.Context, err error) (found bool, _ error) {
+	var api *APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusPreconditionFailed {
+		return false, nil
+	}
+	var cands []*recWrite
+	for _, r := range w.recs {
+		if r.rec.Mode == mapping.ModeCreate && r.keyPath != "" && !r.exists &&
+			(api.ContentID == "" || api.ContentID == r.contentID()) {
+			cands = append(cands, r)
+		}
+	}
+	if api.ContentID != "" && len(cands) == 1 && cands[0].guid != "" {
+		cands[0].exists = true
+		return true, nil
+	}
+	for _, r := range cands {
+		id, err := w.d.existingID(ctx, r)
+		if err != nil {
+			return false, err
+		}
+		if id != "" {
+			r.guid, r.exists, found = id, true, true
+		}
+	}
+	return found, nil
+}
+
+// existingID returns the GUID of the row r's key addresses, or "" when
+// there is none.
+func (d *Destination) existingID(ctx context.Context, r *recWrite) (string, error) {
+	req := &request{method: http.MethodGet, url: d.base + r.keyPath + "?$select=" + r.info.PrimaryIDAttribute, idempotent: true}
+	req.check = func(resp *response) error {
+		if resp.status == http.StatusNotFound {
+			return nil
+		}
+		return d.checkResponse(req, resp)
+	}
+	resp, err := d.call(ctx, req)
+	if err != nil || resp.status == http.StatusNotFound {
+		return "", err
+	}
+	var row map[string]any
+	if err := json.Unmarshal(resp.body, &row); err != nil {
+		return "", err
+	}
+	id, _ := row[r.info.PrimaryIDAttribute].(string)
+	return id, nil
+}

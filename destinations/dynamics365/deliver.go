@@ -1,0 +1,228 @@
+package dynamics365
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/mapping"
+)
+
+// Deliver writes the plan as one $batch change set: every record or none.
+// Before writing it resolves table metadata (cached), lookups (cached for
+// LookupTTL) and alternate keys Dataverse cannot take in a URL. A
+// create-only record whose row exists makes Dataverse refuse the change set
+// with 412; Deliver then marks it Unchanged and sends the rest again.
+// Errors are *destinations.Error values (see docs/dynamics365.md for the
+// codes); while the circuit breaker is open they wrap
+// destinations.ErrCircuitOpen and nothing is sent.
+func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
+	if err := d.breaker.allow(); err != nil {
+		return nil, classify(err)
+	}
+	w, err := d.prepare(ctx, plan, false)
+	if err != nil {
+		return nil, classify(err)
+	}
+	for range len(w.recs) + 1 {
+		cs, err := w.changeSet("changeset_" + d.newBoundary())
+		if err != nil {
+			return nil, classify(err)
+		}
+		if len(cs.parts) == 0 {
+			break
+		}
+		answers, err := d.sendBatch(ctx, &batch{boundary: "batch_" + d.newBoundary(), changeSets: []changeSet{cs}}, w.idempotent())
+		if err == nil {
+			if err := w.apply(answers); err != nil {
+				return nil, classify(err)
+			}
+			break
+		}
+		if found, cerr := w.resolveCreateConflict(ctx, err); cerr != nil {
+			return nil, classify(cerr)
+		} else if !found {
+			return nil, w.failure(err)
+		}
+	}
+	return w.receipt(), nil
+}
+
+// idempotent reports whether the change set may be resent blindly: true
+// unless it POSTs a row (no key).
+func (w *docWrite) idempotent() bool {
+	for _, r := range w.recs {
+		if r.keyPath == "" && !r.exists {
+			return false
+		}
+	}
+	return true
+}
+
+// sendBatch posts b and returns the operations' answers; a failed
+// operation comes back as an *APIError naming its Content-ID.
+func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool) ([]partResponse, error) {
+	var answers []partResponse
+	req := &request{
+		method:     http.MethodPost,
+		url:        d.base + "$batch",
+		header:     http.Header{"Content-Type": {b.contentType()}},
+		body:       b.encode(),
+		idempotent: idempotent,
+	}
+	req.check = func(resp *response) error {
+		var err error
+		answers, err = d.checkBatch(req, b, resp)
+		return err
+	}
+	if _, err := d.call(ctx, req); err != nil {
+		return nil, err
+	}
+	return answers, nil
+}
+
+// checkBatch parses a $batch response; the first failed operation becomes
+// the error.
+func (d *Destination) checkBatch(req *request, b *batch, resp *response) ([]partResponse, error) {
+	if !isMultipart(resp.header) {
+		if err := d.checkResponse(req, resp); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("dynamics365: $batch answered %d with %q, want multipart/mixed", resp.status, resp.header.Get("Content-Type"))
+	}
+	answers, err := parseBatchResponse(resp.header.Get("Content-Type"), resp.body)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range answers {
+		if a.status >= 400 {
+			p := b.find(a.contentID)
+			e := newAPIError(p.method, p.url, a.status, a.header, a.body, d.clock.Now())
+			e.ContentID = a.contentID
+			return nil, e
+		}
+	}
+	return answers, nil
+}
+
+// find returns the part with Content-ID id, or one naming the whole batch.
+func (b *batch) find(id string) part {
+	for _, cs := range b.changeSets {
+		for _, p := range cs.parts {
+			if id != "" && p.contentID == id {
+				return p
+			}
+		}
+	}
+	return part{method: http.MethodPost, url: "$batch"}
+}
+
+// apply records each operation's outcome and GUID from its answer.
+func (w *docWrite) apply(answers []partResponse) error {
+	byID := map[string]partResponse{}
+	for _, a := range answers {
+		byID[a.contentID] = a
+	}
+	for i, r := range w.recs {
+		if r.exists {
+			r.outcome = destinations.Unchanged
+			continue
+		}
+		a, ok := byID[r.contentID()]
+		if !ok && len(answers) == countSent(w.recs) {
+			a, ok = answers[sentIndex(w.recs, i)], true
+		}
+		if !ok {
+			return &destinations.Error{Class: destinations.Transient, Code: "crm_bad_response",
+				Message: fmt.Sprintf("the $batch response has no answer for %s", recordLabel(r.rec))}
+		}
+		r.outcome = outcomeOf(a.status, r.keyPath == "")
+		if id := answerID(a, r.info.PrimaryIDAttribute); id != "" {
+			r.guid = id
+		}
+	}
+	return nil
+}
+
+// outcomeOf maps an operation's status to what it did: with
+// return=representation 201 is a create and 200 an update; a bare 204 is a
+// create for a POST and an update otherwise.
+func outcomeOf(status int, post bool) destinations.Outcome {
+	if status == http.StatusCreated || (status == http.StatusNoContent && post) {
+		return destinations.Created
+	}
+	return destinations.Updated
+}
+
+// answerID takes the row's GUID from the representation or, failing that,
+// from OData-EntityId when it names the row by GUID.
+func answerID(a partResponse, primaryID string) string {
+	var row map[string]any
+	if json.Unmarshal(a.body, &row) == nil {
+		if id, ok := row[primaryID].(string); ok && id != "" {
+			return strings.ToLower(id)
+		}
+	}
+	return guidFromEntityID(a.header.Get("OData-EntityId"))
+}
+
+// guidFromEntityID returns the GUID in ".../accounts(<guid>)", or "".
+func guidFromEntityID(s string) string {
+	open, end := strings.LastIndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open {
+		return ""
+	}
+	id, err := uuid.Parse(s[open+1 : end])
+	if err != nil {
+		return ""
+	}
+	return id.String()
+}
+
+func countSent(recs []*recWrite) int {
+	n := 0
+	for _, r := range recs {
+		if !r.exists {
+			n++
+		}
+	}
+	return n
+}
+
+func sentIndex(recs []*recWrite, i int) int { return countSent(recs[:i]) }
+
+// receipt is the result of a successful delivery.
+func (w *docWrite) receipt() *destinations.Receipt {
+	rc := &destinations.Receipt{Records: make([]destinations.RecordReceipt, 0, len(w.recs))}
+	for _, r := range w.recs {
+		rc.Records = append(rc.Records, destinations.RecordReceipt{Name: r.rec.Name, ItemID: r.rec.ItemID,
+			Entity: r.rec.Entity, ID: r.guid, Outcome: r.outcome})
+	}
+	if first := w.recs[0]; first.guid != "" {
+		rc.RecordID = first.guid
+		rc.URL = w.d.cfg.OrgURL + "/main.aspx?" + url.Values{"etn": {first.info.LogicalName},
+			"id": {first.guid}, "pagetype": {"entityrecord"}}.Encode()
+	}
+	return rc
+}
+
+// failure classifies a failed change set, naming the failing record.
+func (w *docWrite) failure(err error) error {
+	ce := *classify(err)
+	var api *APIError
+	if errors.As(err, &api) && api.ContentID != "" {
+		for _, r := range w.recs {
+			if r.contentID() == api.ContentID {
+				ce.Message = recordLabel(r.rec) + ": " + ce.Message
+			}
+		}
+	}
+	return &ce
+}

@@ -1,0 +1,105 @@
+package dynamics365
+
+import (
+	"context"
+	"sync"
+)
+
+// limiter bounds the destination's concurrent requests with an adaptive
+// limit (AIMD): it starts low, grows by one after a full window of
+// successes without throttling, halves on a 429, and never exceeds the cap
+// (the configured maximum, lowered by the server's x-ms-dop-hint). The
+// connector's worker pool may be larger than what Dataverse allows; the
+// extra workers wait here.
+type limiter struct {
+	mu       sync.Mutex
+	limit    int
+	max      int // configured maximum
+	hint     int // x-ms-dop-hint, 0 when unknown
+	inflight int
+	credit   int // successes since the last change of limit
+	waiters  []chan struct{}
+}
+
+func newLimiter(initial, maxLimit int) *limiter {
+	return &limiter{limit: min(initial, maxLimit), max: maxLimit}
+}
+
+// acquire waits for a slot or for ctx to end.
+func (l *limiter) acquire(ctx context.Context) error {
+	l.mu.Lock()
+	if l.inflight < l.limit && len(l.waiters) == 0 {
+		l.inflight++
+		l.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	l.waiters = append(l.waiters, ch)
+	l.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for i, w := range l.waiters {
+			if w == ch {
+				l.waiters = append(l.waiters[:i], l.waiters[i+1:]...)
+				return ctx.Err()
+			}
+		}
+		// Granted while giving up: hand the slot on.
+		l.inflight--
+		l.wake()
+		return ctx.Err()
+	}
+}
+
+// release returns a slot; throttled says the request got a 429.
+func (l *limiter) release(throttled bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight--
+	if throttled {
+		l.limit = max(1, l.limit/2)
+		l.credit = 0
+	} else if l.credit++; l.credit >= l.limit {
+		l.credit = 0
+		l.limit = min(l.limit+1, l.ceiling())
+	}
+	l.wake()
+}
+
+// setHint records the server's recommended degree of parallelism.
+func (l *limiter) setHint(n int) {
+	if n <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hint = n
+	l.limit = min(l.limit, l.ceiling())
+}
+
+// current returns the limit in force.
+func (l *limiter) current() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit
+}
+
+func (l *limiter) ceiling() int {
+	if l.hint > 0 {
+		return min(l.max, l.hint)
+	}
+	return l.max
+}
+
+// wake grants slots to waiters, oldest first; l.mu is held.
+func (l *limiter) wake() {
+	for l.inflight < l.limit && len(l.waiters) > 0 {
+		close(l.waiters[0])
+		l.waiters = l.waiters[1:]
+		l.inflight++
+	}
+}

@@ -1,0 +1,131 @@
+package dynamics365
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/numora/numora-connector/mapping"
+)
+
+// keyForbidden are the characters Dataverse refuses in alternate-key values
+// in a URL, even percent-encoded; such keys are found with $filter instead.
+const keyForbidden = `/<>*%&:\?+`
+
+// literal returns v as an OData literal for a key predicate or a $filter:
+// strings quoted with embedded quotes doubled; numbers, booleans, dates,
+// date-times and GUIDs bare; null as null.
+func literal(v mapping.Value) (string, error) {
+	if v.V == nil {
+		return "null", nil
+	}
+	switch v.Type {
+	case mapping.TypeString, mapping.TypeMultiChoice:
+		s, ok := v.V.(string)
+		if !ok {
+			return "", typeMismatch(v)
+		}
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
+	case mapping.TypeInt, mapping.TypeChoice, mapping.TypeDecimal, mapping.TypeMoney:
+		return numberText(v)
+	case mapping.TypeBool:
+		b, ok := v.V.(bool)
+		if !ok {
+			return "", typeMismatch(v)
+		}
+		return strconv.FormatBool(b), nil
+	case mapping.TypeDate, mapping.TypeDateTime, mapping.TypeGUID:
+		s, ok := v.V.(string)
+		if !ok || s == "" {
+			return "", typeMismatch(v)
+		}
+		return s, nil
+	}
+	return "", fmt.Errorf("dynamics365: unsupported column type %q", v.Type)
+}
+
+// numberText formats a numeric value exactly.
+func numberText(v mapping.Value) (string, error) {
+	switch n := v.V.(type) {
+	case json.Number:
+		return n.String(), nil
+	case int64:
+		return strconv.FormatInt(n, 10), nil
+	case int:
+		return strconv.Itoa(n), nil
+	case float64:
+		if math.IsNaN(n) || math.IsInf(n, 0) {
+			return "", typeMismatch(v)
+		}
+		return strconv.FormatFloat(n, 'f', -1, 64), nil
+	}
+	return "", typeMismatch(v)
+}
+
+func typeMismatch(v mapping.Value) error {
+	return fmt.Errorf("dynamics365: value %v (%T) does not fit column type %s", v.V, v.V, v.Type)
+}
+
+// keyPredicate returns the escaped "(k1='v1',k2=2)" segment for alternate-key
+// columns, ok false when a value holds a character Dataverse refuses in key
+// URLs (the caller then queries with $filter).
+func keyPredicate(cols []mapping.Column) (pred string, ok bool, err error) {
+	parts := make([]string, 0, len(cols))
+	for _, c := range cols {
+		if c.Value.V == nil {
+			return "", false, fmt.Errorf("dynamics365: key column %s has no value", c.Name)
+		}
+		lit, err := literal(c.Value)
+		if err != nil {
+			return "", false, err
+		}
+		if strings.ContainsAny(lit, keyForbidden) {
+			return "", false, nil
+		}
+		parts = append(parts, c.Name+"="+escapeURL(lit, "'"))
+	}
+	return "(" + strings.Join(parts, ",") + ")", true, nil
+}
+
+// filterExpr returns "a eq 'x' and b eq 2" for cols (unescaped).
+func filterExpr(cols []mapping.Column) (string, error) {
+	parts := make([]string, 0, len(cols))
+	for _, c := range cols {
+		lit, err := literal(c.Value)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, c.Name+" eq "+lit)
+	}
+	return strings.Join(parts, " and "), nil
+}
+
+// queryURL returns base+entitySet with $select, $filter and $top, every
+// value percent-encoded.
+func queryURL(base, entitySet, selectCols, filter string, top int) string {
+	return fmt.Sprintf("%s%s?$select=%s&$filter=%s&$top=%d", base, entitySet, escapeURL(selectCols, ","), escapeURL(filter, "'"), top)
+}
+
+// escapeURL percent-encodes every byte of s except unreserved characters
+// and those in keep (the single quote, OData's string delimiter, stays
+// readable): spaces, ',', '=', '$', '@', '#', '&', '(' and all non-ASCII
+// bytes are encoded.
+func escapeURL(s, keep string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUnreserved(c) || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}

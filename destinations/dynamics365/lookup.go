@@ -1,0 +1,151 @@
+package dynamics365
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/mapping"
+)
+
+// lookupCache remembers lookup answers (including "no row") for a while,
+// shared by concurrent deliveries; concurrent misses for the same query run
+// it once.
+type lookupCache struct {
+	ttl   time.Duration
+	mu    sync.Mutex
+	items map[string]lookupAnswer
+	group singleflight.Group
+}
+
+// lookupAnswer is the GUID a lookup found, "" for no row.
+type lookupAnswer struct {
+	id string
+	at time.Time
+}
+
+func (c *lookupCache) get(key string, now time.Time) (lookupAnswer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.items[key]
+	if !ok || now.Sub(a.at) >= c.ttl {
+		return lookupAnswer{}, false
+	}
+	return a, true
+}
+
+func (c *lookupCache) put(key string, a lookupAnswer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items = map[string]lookupAnswer{}
+	}
+	c.items[key] = a
+}
+
+// lookup finds the row l describes and returns its GUID, or "" when no row
+// matches. Two or more matches are a permanent error naming them.
+func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (string, error) {
+	filter, err := filterExpr(l.Match)
+	if err != nil {
+		return "", permanent("lookup_invalid", fmt.Sprintf("%s: %v", lookupLabel(l), err))
+	}
+	key := l.Entity + "\x00" + filter
+	if a, ok := d.lookups.get(key, d.clock.Now()); ok {
+		return a.id, nil
+	}
+	v, err, _ := d.lookups.group.Do(key, func() (any, error) {
+		ids, err := d.queryIDs(ctx, l.Entity, l.Match)
+		if err != nil {
+			return "", err
+		}
+		if len(ids) > 1 {
+			return "", permanent("lookup_ambiguous", fmt.Sprintf("%s: %d rows in %s match %s: %s",
+				lookupLabel(l), len(ids), l.Entity, filter, strings.Join(ids, ", ")))
+		}
+		a := lookupAnswer{at: d.clock.Now()}
+		if len(ids) == 1 {
+			a.id = ids[0]
+		}
+		d.lookups.put(key, a)
+		return a.id, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// queryIDs returns the GUIDs of at most two rows of entitySet matching
+// cols (two are enough to tell "one" from "several").
+func (d *Destination) queryIDs(ctx context.Context, entitySet string, cols []mapping.Column) ([]string, error) {
+	info, err := d.entity(ctx, entitySet)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := filterExpr(cols)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := d.call(ctx, &request{method: "GET", idempotent: true,
+		url: queryURL(d.base, entitySet, info.PrimaryIDAttribute, filter, 2)})
+	if err != nil {
+		return nil, err
+	}
+	var page struct {
+		Value []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal(resp.body, &page); err != nil {
+		return nil, fmt.Errorf("dynamics365: decoding %s query: %w", entitySet, err)
+	}
+	ids := make([]string, 0, len(page.Value))
+	for _, row := range page.Value {
+		if id, ok := row[info.PrimaryIDAttribute].(string); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// missingLookup applies l.OnMissing when no row matched: ok true means bind
+// null; otherwise err is the skip or failure.
+func missingLookup(l *mapping.Lookup) (ok bool, err error) {
+	msg := fmt.Sprintf("%s %s not found in %s", lookupLabel(l), matchText(l.Match), l.Entity)
+	switch l.OnMissing {
+	case mapping.OnMissingNull:
+		return true, nil
+	case mapping.OnMissingSkip:
+		return false, &destinations.Error{Class: destinations.Skip, Code: "lookup_missing", Message: msg}
+	}
+	return false, permanent("lookup_missing", msg)
+}
+
+func lookupLabel(l *mapping.Lookup) string {
+	if l.Label != "" {
+		return l.Label
+	}
+	return "lookup"
+}
+
+// matchText renders match columns for messages: "with accountnumber 'X'".
+func matchText(cols []mapping.Column) string {
+	parts := make([]string, 0, len(cols))
+	for _, c := range cols {
+		lit, err := literal(c.Value)
+		if err != nil {
+			lit = fmt.Sprint(c.Value.V)
+		}
+		parts = append(parts, c.Name+" "+lit)
+	}
+	return "with " + strings.Join(parts, " and ")
+}
+
+func permanent(code, msg string) *destinations.Error {
+	return &destinations.Error{Class: destinations.Permanent, Code: code, Message: msg}
+}

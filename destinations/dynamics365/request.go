@@ -1,0 +1,190 @@
+package dynamics365
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/numora/numora-connector/destinations"
+)
+
+// maxResponseBody bounds a successful response (a $batch answer for a large
+// document stays far below it).
+const maxResponseBody = 32 << 20
+
+// request is one HTTP request to Dataverse, kept as bytes so it can be
+// resent.
+type request struct {
+	method string
+	url    string // absolute
+	header http.Header
+	body   []byte
+	// idempotent requests may be resent after any transient failure; the
+	// others (a $batch holding a POST) only after a 429, which Dataverse
+	// returns before doing anything.
+	idempotent bool
+	// check turns a response into an error; nil means checkResponse.
+	check func(*response) error
+}
+
+// response is a fully read HTTP response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	token  string // the bearer token the request carried, "" if unknown
+}
+
+// call sends req through the circuit breaker, retrying transient failures
+// within the retry policy.
+func (d *Destination) call(ctx context.Context, req *request) (*response, error) {
+	return d.breaker.execute(func() (*response, error) { return d.retrying(ctx, req) })
+}
+
+// retrying makes attempts until one succeeds, fails permanently, or the
+// retry policy gives up. A server-requested pause (Retry-After) closes the
+// destination's gate, so every request waits, not just this one.
+func (d *Destination) retrying(ctx context.Context, req *request) (*response, error) {
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		resp, err := d.attempt(ctx, req)
+		if err == nil {
+			return resp, nil
+		}
+		ce := classify(err)
+		if ce.Class != destinations.Transient || ctx.Err() != nil || !mayResend(req, err) {
+			return nil, err
+		}
+		wait, ok := d.cfg.Retry.Wait(attempt, ce.RetryAfter, waited, d.rand)
+		if !ok {
+			return nil, err
+		}
+		waited += wait
+		d.logger.WarnContext(ctx, "dynamics365: retrying", slog.String("method", req.method),
+			slog.String("url", redactURL(req.url)), slog.String("code", ce.Code),
+			slog.Int("attempt", attempt), slog.Duration("wait", wait))
+		if ce.RetryAfter > 0 {
+			d.gate.pause(wait)
+			continue
+		}
+		if err := d.clock.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// mayResend reports whether a failed request can be sent again.
+func mayResend(req *request, err error) bool {
+	if req.idempotent {
+		return true
+	}
+	var api *APIError
+	var te *tokenError
+	return errors.As(err, &te) || (errors.As(err, &api) && api.StatusCode == http.StatusTooManyRequests)
+}
+
+// attempt sends req once after the gate opens and a concurrency slot is
+// free; a 401 invalidates the token and resends once.
+func (d *Destination) attempt(ctx context.Context, req *request) (*response, error) {
+	if _, err := d.gate.wait(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.limiter.acquire(ctx); err != nil {
+		return nil, err
+	}
+	resp, err := d.roundTrip(ctx, req)
+	if err == nil && resp.status == http.StatusUnauthorized {
+		d.logger.InfoContext(ctx, "dynamics365: token refused, fetching a new one")
+		d.tokens.invalidate(resp.token)
+		resp, err = d.roundTrip(ctx, req)
+	}
+	d.limiter.release(err == nil && resp.status == http.StatusTooManyRequests)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := strconv.Atoi(resp.header.Get("x-ms-dop-hint")); err == nil {
+		d.limiter.setHint(n)
+	}
+	if req.check != nil {
+		return resp, req.check(resp)
+	}
+	return resp, d.checkResponse(req, resp)
+}
+
+// roundTrip sends req over HTTP and reads the whole response.
+func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.RequestTimeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, req.method, req.url, bytes.NewReader(req.body))
+	if err != nil {
+		return nil, fmt.Errorf("dynamics365: building request: %w", err)
+	}
+	d.setHeaders(hr, req)
+	res, err := d.http.Do(hr)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	limit := int64(maxResponseBody)
+	if res.StatusCode >= 400 && !isMultipart(res.Header) {
+		limit = maxErrorBody
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, limit))
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{status: res.StatusCode, header: res.Header, body: body}
+	if res.Request != nil {
+		resp.token = strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer ")
+	}
+	return resp, nil
+}
+
+// setHeaders sets the request's headers (see headers).
+func (d *Destination) setHeaders(hr *http.Request, req *request) {
+	for k, v := range d.headers(req) {
+		hr.Header[k] = v
+	}
+}
+
+// headers returns the headers of req as sent, without Authorization: the
+// OData headers every request carries (in their documented spelling) plus
+// the request's own.
+func (d *Destination) headers(req *request) http.Header {
+	h := http.Header{}
+	h["Accept"] = []string{"application/json"}
+	h["OData-MaxVersion"] = []string{"4.0"}
+	h["OData-Version"] = []string{"4.0"}
+	h["User-Agent"] = []string{d.cfg.UserAgent}
+	if len(req.body) > 0 {
+		h["Content-Type"] = []string{"application/json; charset=utf-8"}
+	}
+	for k, v := range req.header {
+		h[k] = v
+	}
+	if h.Get("If-Match") == "" && h.Get("If-None-Match") == "" {
+		h["If-None-Match"] = []string{"null"}
+	}
+	return h
+}
+
+// checkResponse returns an *APIError for a status of 400 or more.
+func (d *Destination) checkResponse(req *request, resp *response) error {
+	if resp.status < 400 {
+		return nil
+	}
+	return newAPIError(req.method, req.url, resp.status, resp.header, resp.body, d.clock.Now())
+}
+
+func isMultipart(h http.Header) bool {
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	return err == nil && strings.HasPrefix(mt, "multipart/")
+}

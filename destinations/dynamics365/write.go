@@ -1,0 +1,237 @@
+package dynamics365
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/mapping"
+)
+
+// recWrite is one plan record on its way to becoming a change-set part.
+type recWrite struct {
+	index int
+	rec   *mapping.Record
+	info  entityInfo
+	// keyPath addresses the row: "<set>(<guid>)" or "<set>(k='v')"; ""
+	// means POST (no key, or an alternate key found no row).
+	keyPath string
+	// guid is the row's GUID once known.
+	guid string
+	// exists marks a create-only row that already exists: it is not sent
+	// and its outcome is Unchanged.
+	exists bool
+	// bodyKeys are alternate-key columns written in the body (a POST after
+	// a $filter found no row); otherwise key columns stay out of the body.
+	bodyKeys bool
+	binds    []bindTarget
+	outcome  destinations.Outcome
+}
+
+// bindTarget is a resolved bind: a lookup's row URL, a reference to another
+// record of the plan, or null.
+type bindTarget struct {
+	nav  string
+	url  string // "/accounts(<guid>)" for lookups
+	ref  int    // index of a referenced record, or -1
+	null bool
+}
+
+// docWrite turns one plan into a change set and its answer into a receipt.
+type docWrite struct {
+	d    *Destination
+	plan *mapping.Plan
+	recs []*recWrite
+	// queries are the GETs a preview shows instead of running them.
+	queries []previewQuery
+}
+
+// previewQuery is a query Deliver would run before writing.
+type previewQuery struct {
+	label string
+	url   string
+}
+
+// addQuery records a preview query for entitySet matching cols and returns
+// the placeholder standing for its answer.
+func (w *docWrite) addQuery(label, entitySet string, cols []mapping.Column) (string, error) {
+	filter, err := filterExpr(cols)
+	if err != nil {
+		return "", err
+	}
+	info := w.d.cachedEntity(entitySet)
+	w.queries = append(w.queries, previewQuery{label: label, url: queryURL(w.d.base, entitySet, info.PrimaryIDAttribute, filter, 2)})
+	return fmt.Sprintf("<GUID from query %d>", len(w.queries)), nil
+}
+
+// prepare resolves everything the change set needs before anything is
+// written: table metadata, alternate keys Dataverse cannot take in a URL,
+// and lookups. preview makes it use only what needs no request.
+func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview bool) (*docWrite, error) {
+	if err := checkPlan(plan); err != nil {
+		return nil, err
+	}
+	w := &docWrite{d: d, plan: plan}
+	for i := range plan.Records {
+		r := &recWrite{index: i, rec: &plan.Records[i]}
+		if err := w.prepareRecord(ctx, r, preview); err != nil {
+			return nil, err
+		}
+		w.recs = append(w.recs, r)
+	}
+	return w, nil
+}
+
+func (w *docWrite) prepareRecord(ctx context.Context, r *recWrite, preview bool) error {
+	var err error
+	if preview {
+		r.info = w.d.cachedEntity(r.rec.Entity)
+	} else if r.info, err = w.d.entity(ctx, r.rec.Entity); err != nil {
+		return err
+	}
+	if err := w.prepareKey(ctx, r, preview); err != nil {
+		return err
+	}
+	for _, b := range r.rec.Binds {
+		t, err := w.prepareBind(ctx, r, b, preview)
+		if err != nil {
+			return err
+		}
+		r.binds = append(r.binds, t)
+	}
+	return nil
+}
+
+// prepareKey decides how the record's row is addressed.
+func (w *docWrite) prepareKey(ctx context.Context, r *recWrite, preview bool) error {
+	rec := r.rec
+	switch rec.Key.Kind {
+	case mapping.KeyID:
+		id, err := uuid.Parse(rec.Key.ID)
+		if err != nil {
+			return w.recordError(r, "plan_invalid", fmt.Sprintf("key id %q is not a GUID", rec.Key.ID))
+		}
+		r.guid = id.String()
+		r.keyPath = rec.Entity + "(" + r.guid + ")"
+	case mapping.KeyAlternate:
+		return w.prepareAlternateKey(ctx, r, preview)
+	case mapping.KeyNone, "":
+		if rec.Mode == mapping.ModeUpdate {
+			return w.recordError(r, "plan_invalid", "an update-only record needs a key")
+		}
+	default:
+		return w.recordError(r, "plan_invalid", fmt.Sprintf("unknown key kind %q", rec.Key.Kind))
+	}
+	return nil
+}
+
+// prepareAlternateKey uses the key URL when Dataverse accepts its values;
+// otherwise it finds the row's GUID with $filter (Microsoft's workaround)
+// and addresses the row by GUID, or POSTs when there is none.
+func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview bool) error {
+	rec := r.rec
+	if len(rec.Key.Columns) == 0 {
+		return w.recordError(r, "plan_invalid", "alternate key without columns")
+	}
+	pred, ok, err := keyPredicate(rec.Key.Columns)
+	if err != nil {
+		return w.recordError(r, "plan_invalid", err.Error())
+	}
+	if ok {
+		r.keyPath = rec.Entity + pred
+		return nil
+	}
+	if preview {
+		ph, err := w.addQuery(recordLabel(rec)+": key values Dataverse refuses in a URL", rec.Entity, rec.Key.Columns)
+		r.keyPath = rec.Entity + "(" + ph + ")"
+		return err
+	}
+	ids, err := w.d.queryIDs(ctx, rec.Entity, rec.Key.Columns)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(ids) > 1:
+		return w.recordError(r, "crm_duplicate_key", fmt.Sprintf("%d rows match the key %s", len(ids), matchText(rec.Key.Columns)))
+	case len(ids) == 1:
+		r.guid, r.keyPath = ids[0], rec.Entity+"("+ids[0]+")"
+		r.exists = rec.Mode == mapping.ModeCreate
+	case rec.Mode == mapping.ModeUpdate:
+		return w.recordError(r, "crm_404", "no row matches the key "+matchText(rec.Key.Columns))
+	default:
+		r.bodyKeys = true
+	}
+	return nil
+}
+
+// prepareBind resolves one bind.
+func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind, preview bool) (bindTarget, error) {
+	t := bindTarget{nav: b.NavProperty, ref: -1}
+	if b.Lookup == nil {
+		t.ref = b.Ref
+		return t, nil
+	}
+	if preview {
+		ph, err := w.addQuery(fmt.Sprintf("%s: lookup %s for %s (on_missing: %s)", recordLabel(r.rec), lookupLabel(b.Lookup),
+			b.NavProperty, b.Lookup.OnMissing), b.Lookup.Entity, b.Lookup.Match)
+		t.url = "/" + b.Lookup.Entity + "(" + ph + ")"
+		return t, err
+	}
+	id, err := w.d.lookup(ctx, b.Lookup)
+	if err != nil {
+		return t, err
+	}
+	if id != "" {
+		t.url = "/" + b.Lookup.Entity + "(" + id + ")"
+		return t, nil
+	}
+	null, err := missingLookup(b.Lookup)
+	if err != nil {
+		return t, err
+	}
+	t.null = null
+	return t, nil
+}
+
+// checkPlan rejects plans no destination could write.
+func checkPlan(plan *mapping.Plan) error {
+	if plan == nil || len(plan.Records) == 0 {
+		return permanent("plan_invalid", "the plan has no records")
+	}
+	if len(plan.Records) > maxChangeSetOps {
+		return permanent("plan_too_large", fmt.Sprintf("%d records exceed Dataverse's %d operations per change set",
+			len(plan.Records), maxChangeSetOps))
+	}
+	for i, rec := range plan.Records {
+		if rec.Entity == "" {
+			return permanent("plan_invalid", fmt.Sprintf("record %d (%s) has no entity", i, rec.Name))
+		}
+		for _, b := range rec.Binds {
+			if b.Lookup == nil && (b.Ref < 0 || b.Ref >= i) {
+				return permanent("plan_invalid", fmt.Sprintf("record %d (%s): bind %s refers to record %d, which does not come before it",
+					i, rec.Name, b.NavProperty, b.Ref))
+			}
+		}
+	}
+	return nil
+}
+
+// recordError is a permanent error about one record.
+func (w *docWrite) recordError(r *recWrite, code, msg string) error {
+	return permanent(code, recordLabel(r.rec)+": "+msg)
+}
+
+// recordLabel names a record in messages: "invoice (new_vendorinvoices)" or
+// "line li_3 (new_vendorinvoicelines)".
+func recordLabel(rec *mapping.Record) string {
+	if rec.ItemID != "" {
+		return rec.Name + " " + rec.ItemID + " (" + rec.Entity + ")"
+	}
+	return rec.Name + " (" + rec.Entity + ")"
+}
+
+// contentID is the record's Content-ID in its change set.
+func (r *recWrite) contentID() string { return strconv.Itoa(r.index + 1) }
