@@ -23,7 +23,8 @@ type Connector struct {
 }
 
 // New returns a Connector reading from src, mapping with rules and writing
-// to dst. dst may be nil for dispatch mode and for dry runs.
+// to dst. Dispatch mode needs neither rules nor dst; a dry run needs no dst
+// (it then prints plans rather than requests).
 func New(src Source, rules Mapper, dst destinations.Destination, cfg Config) (*Connector, error) {
 	if src == nil {
 		return nil, errors.New("connector: no source")
@@ -31,14 +32,7 @@ func New(src Source, rules Mapper, dst destinations.Destination, cfg Config) (*C
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
-	if dst == nil && !cfg.DryRun {
-		return nil, errors.New("connector: no destination")
-	}
-	if rules == nil {
-		return nil, errors.New("connector: no mapping rules")
-	}
-	return &Connector{src: src, rul: rules, dst: dst, cfg: cfg}, nil
+	return &Connector{src: src, rul: rules, dst: dst, cfg: cfg.withDefaults()}, nil
 }
 
 // Run makes one pass over the outbox: every document is mapped, written and
@@ -55,6 +49,9 @@ func (c *Connector) Run(ctx context.Context) (*Summary, error) {
 		mode = ModeDryRun
 	}
 	p := c.newPass(ctx, mode)
+	if c.rul == nil || (c.dst == nil && !c.cfg.DryRun) {
+		return p.end(StopDestination, errors.New("connector: Run needs mapping rules and a destination"))
+	}
 	if !c.cfg.DryRun && c.cfg.Preflight {
 		if err := c.preflight(p.ctx); err != nil {
 			return p.end(StopDestination, err)

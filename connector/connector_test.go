@@ -235,8 +235,6 @@ func TestNewRejects(t *testing.T) {
 		cfg  Config
 	}{
 		{"no source", nil, fakeRules{}, &fakeDest{}, Config{}},
-		{"no rules", newFakeSource(), nil, &fakeDest{}, Config{}},
-		{"no destination", newFakeSource(), fakeRules{}, nil, Config{}},
 		{"huge concurrency", newFakeSource(), fakeRules{}, &fakeDest{}, Config{Concurrency: 1000}},
 		{"huge page", newFakeSource(), fakeRules{}, &fakeDest{}, Config{PageSize: 5000}},
 	}
@@ -244,6 +242,22 @@ func TestNewRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := New(tt.src, tt.rul, tt.dst, tt.cfg); err == nil {
 				t.Error("New succeeded, want an error")
+			}
+		})
+	}
+}
+
+func TestRunNeedsRulesAndDestination(t *testing.T) {
+	tests := []struct {
+		name string
+		rul  Mapper
+		dst  destinations.Destination
+	}{{"no rules", nil, &fakeDest{}}, {"no destination", fakeRules{}, nil}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newTestConnector(t, newFakeSource("a"), tt.rul, tt.dst, Config{})
+			if _, err := c.Run(t.Context()); err == nil {
+				t.Error("Run succeeded, want an error")
 			}
 		})
 	}

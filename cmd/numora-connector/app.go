@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// app is one invocation of the command: its streams and environment.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	stderrTTY      bool
+	line           *statusLine // the progress line on a terminal stderr
+}
+
+// command is one subcommand.
+type command struct {
+	name, synopsis string
+	run            func(a *app, ctx context.Context, args []string) int
+}
+
+// commands lists the subcommands in help order.
+func commands() []command {
+	return []command{
+		{"run", "deliver the outbox into Dataverse and report to Numora (one pass, or every --interval)", (*app).cmdRun},
+		{"dispatch", "let Numora deliver: dispatch every outbox document and watch it", (*app).cmdDispatch},
+		{"sandbox", "run the real job end to end against emulators on loopback", (*app).cmdSandbox},
+		{"check", "prove the configuration: Numora key, Dataverse token and WhoAmI, mapping rules", (*app).cmdCheck},
+		{"validate", "check the mapping rules (and, with --online, against Dataverse metadata)", (*app).cmdValidate},
+		{"render", "show what the rules make of one result: the plan, or the exact Dataverse requests", (*app).cmdRender},
+		{"version", "print the version", (*app).cmdVersion},
+		{"help", "show help for a command", (*app).cmdHelp},
+	}
+}
+
+// main runs the command named by args[0] and returns the exit code.
+func (a *app) main(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		a.usage(a.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "-h" || name == "-help" || name == "--help" {
+		a.usage(a.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(a, ctx, args[1:])
+		}
+	}
+	fmt.Fprintf(a.stderr, "numora-connector: unknown command %q%s\n\n", name, suggestCommand(name))
+	a.usage(a.stderr)
+	return exitUsage
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprint(w, "numora-connector delivers documents reviewed in Numora into Dynamics 365 / Dataverse\n"+
+		"and reports every outcome back to Numora.\n\nUsage:\n  numora-connector <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.synopsis)
+	}
+	fmt.Fprint(w, "\nRun \"numora-connector <command> --help\" for a command's flags and examples.\n"+
+		"Exit codes: 0 all delivered or skipped · 1 some failed or left for retry ·\n"+
+		"            2 usage, configuration or mapping error · 3 Numora or Dataverse unreachable.\n")
+}
+
+func (a *app) cmdHelp(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		a.usage(a.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] && c.name != "help" {
+			// --help prints to the flag set's output; send it to stdout.
+			b := &app{stdout: a.stdout, stderr: a.stdout, getenv: a.getenv}
+			return c.run(b, ctx, []string{"--help"})
+		}
+	}
+	fmt.Fprintf(a.stderr, "numora-connector: no help for %q\n", args[0])
+	return exitUsage
+}
+
+// suggestCommand returns ` (did you mean "x"?)` for a near miss, or "".
+func suggestCommand(name string) string {
+	for _, c := range commands() {
+		if strings.HasPrefix(c.name, name) || strings.HasPrefix(name, c.name) || editDistance(name, c.name) <= 2 {
+			return fmt.Sprintf(" (did you mean %q?)", c.name)
+		}
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// parse parses args; ok is false when the command must end with code.
+func (a *app) parse(fs *flagSet, args []string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, false
+	case err != nil:
+		return exitUsage, false // the flag package printed the problem and usage
+	case fs.NArg() > 0:
+		fmt.Fprintf(a.stderr, "numora-connector %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
+// loadConfig builds the configuration (file < environment < flags),
+// validates all of it for the command's needs, and returns the logger.
+func (a *app) loadConfig(fs *flagSet, n needs) (*config, *slog.Logger, error) {
+	cfg, warning, err := loadConfigFile(fs.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.applyEnv(a.getenv)
+	fs.apply(cfg)
+	cfg.applyDefaults()
+	if problems := cfg.validate(n); len(problems) > 0 {
+		return nil, nil, &usageError{msg: "invalid configuration:\n  " + strings.Join(problems, "\n  ")}
+	}
+	log := a.logger(cfg)
+	if warning != "" {
+		log.Warn(warning)
+	}
+	return cfg, log, nil
+}
+
+// fail prints err and returns its exit code.
+func (a *app) fail(cmd string, err error) int {
+	fmt.Fprintf(a.stderr, "numora-connector %s: %s\n", cmd, describeError(err))
+	return errorExitCode(err)
+}

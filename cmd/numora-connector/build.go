@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/numora/numora-connector/destinations/dynamics365"
+	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/numora"
+)
+
+// extras are settings only the sandbox and tests give: they never come
+// from files, the environment or flags.
+type extras struct {
+	// rootCAs is the only trust store for Dataverse and its token service.
+	rootCAs *x509.CertPool
+	// rules replaces loading cfg.Mappings (the sandbox's embedded default).
+	rules *mapping.Rules
+}
+
+// newNumora builds the Numora client.
+func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
+	var hc *http.Client
+	if cfg.Numora.Timeout > 0 {
+		hc = &http.Client{Timeout: cfg.Numora.Timeout}
+	}
+	c, err := numora.New(numora.Config{BaseURL: cfg.Numora.BaseURL, APIKey: cfg.Numora.APIKey, HTTPClient: hc, Logger: log})
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return c, nil
+}
+
+// newDestination builds the Dataverse destination. The environment was
+// already folded into cfg, so the destination does not read it again.
+func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras) (*dynamics365.Destination, error) {
+	d := cfg.Dynamics
+	dc := dynamics365.Config{
+		OrgURL: d.URL, APIVersion: d.APIVersion, Auth: dynamics365.AuthMode(d.Auth),
+		TenantID: d.TenantID, ClientID: d.ClientID, ClientSecret: d.ClientSecret,
+		CertificatePath: d.CertificatePath, CertificatePassword: d.CertificatePassword,
+		AuthorityHost: d.AuthorityHost, MaxConcurrency: d.MaxConcurrency, RequestTimeout: d.RequestTimeout,
+		RootCAs: x.rootCAs, Logger: log, Getenv: func(string) string { return "" },
+	}
+	dst, err := dynamics365.New(ctx, dc)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return dst, nil
+}
+
+// loadRules loads the mapping rules (or takes the sandbox's) and logs
+// their warnings.
+func loadRules(cfg *config, log *slog.Logger, x extras) (*mapping.Rules, error) {
+	rules := x.rules
+	if rules == nil {
+		var err error
+		if rules, err = mapping.Load(cfg.Mappings); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range rules.Warnings() {
+		log.Warn("mapping rules: " + w.String())
+	}
+	return rules, nil
+}
+
+// describeError is err with a mapping.LoadError's problems one per line.
+func describeError(err error) string {
+	var le *mapping.LoadError
+	if !errors.As(err, &le) || len(le.Problems) == 0 {
+		return err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problem(s) in %s:", len(le.Problems), le.File)
+	for _, p := range le.Problems {
+		b.WriteString("\n  " + p.String())
+	}
+	return b.String()
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/destinations"
+)
+
+const usageRun = `Usage: numora-connector run [flags]
+
+Reads Numora's delivery outbox, maps each reviewed document with the rules,
+writes it into Dataverse (one change set per document, idempotent) and
+reports succeeded, failed or skipped through Numora's delivery callback.
+One pass by default; --interval repeats passes until SIGINT/SIGTERM.
+
+Configuration comes from connector.yaml (or --config), then the environment
+(NUMORA_BASE_URL, NUMORA_API_KEY, NUMORA_PROVIDER, DYNAMICS_URL, AZURE_*,
+CONNECTOR_MAPPINGS), then flags. Secrets belong in the environment.
+
+Examples:
+  numora-connector run
+  numora-connector run --dry-run --mappings ./mappings.yaml
+  numora-connector run --concurrency 16 --summary-json /var/log/numora/last-run.json
+  numora-connector run --interval 5m --log-format json
+`
+
+const usageDispatch = `Usage: numora-connector dispatch [flags]
+
+Lets Numora deliver with its own saved connection: reads the outbox,
+dispatches every document (POST /v1/documents/{id}/dispatch) and watches
+each until it leaves push_pending, then summarises. Writes nothing itself.
+
+Examples:
+  numora-connector dispatch
+  numora-connector dispatch --concurrency 4 --summary-json dispatch.json
+`
+
+func (a *app) cmdRun(ctx context.Context, args []string) int {
+	fs := newFlagSet("run", usageRun, a.stderr)
+	fs.configFlags()
+	fs.mappingsFlag()
+	fs.numoraFlags()
+	fs.dynamicsFlags()
+	fs.runFlags()
+	dry := fs.Bool("dry-run", false, "map and print what would be written; write and report nothing")
+	if code, ok := a.parse(fs, args); !ok {
+		return code
+	}
+	cfg, log, err := a.loadConfig(fs, needs{numora: true, dynamics: !*dry, mappings: true})
+	if err != nil {
+		return a.fail("run", err)
+	}
+	return a.runPoll(ctx, cfg, log, *dry, extras{})
+}
+
+func (a *app) cmdDispatch(ctx context.Context, args []string) int {
+	fs := newFlagSet("dispatch", usageDispatch, a.stderr)
+	fs.configFlags()
+	fs.numoraFlags()
+	fs.runFlags()
+	if code, ok := a.parse(fs, args); !ok {
+		return code
+	}
+	cfg, log, err := a.loadConfig(fs, needs{numora: true})
+	if err != nil {
+		return a.fail("dispatch", err)
+	}
+	src, err := newNumora(cfg, log)
+	if err != nil {
+		return a.fail("dispatch", err)
+	}
+	conn, js, err := a.newConnector(cfg, log, src, nil, nil, true)
+	if err != nil {
+		return a.fail("dispatch", err)
+	}
+	return a.passes(ctx, cfg, log, conn, js, conn.Dispatch)
+}
+
+// runPoll is the run command's body, shared with the sandbox: build the
+// pieces, run one pass or loop, print the summary, map it to an exit code.
+func (a *app) runPoll(ctx context.Context, cfg *config, log *slog.Logger, dry bool, x extras) int {
+	rules, err := loadRules(cfg, log, x)
+	if err != nil {
+		return a.fail("run", err)
+	}
+	src, err := newNumora(cfg, log)
+	if err != nil {
+		return a.fail("run", err)
+	}
+	dst, err := a.destinationFor(ctx, cfg, log, dry, x)
+	if err != nil {
+		return a.fail("run", err)
+	}
+	if c, ok := dst.(destinations.Closer); ok {
+		defer c.Close()
+	}
+	conn, js, err := a.newConnector(cfg, log, src, rules, dst, dry)
+	if err != nil {
+		return a.fail("run", err)
+	}
+	return a.passes(ctx, cfg, log, conn, js, conn.Run)
+}
+
+// destinationFor builds the destination. A dry run without Dataverse
+// settings prints plans instead of requests.
+func (a *app) destinationFor(ctx context.Context, cfg *config, log *slog.Logger, dry bool, x extras) (destinations.Destination, error) {
+	if dry && cfg.Dynamics.URL == "" {
+		log.Info("dry run without DYNAMICS_URL: printing plans rather than Dataverse requests")
+		return nil, nil
+	}
+	d, err := newDestination(ctx, cfg, log, x)
+	if err != nil {
+		if dry {
+			log.Warn("dry run: cannot build the Dataverse destination, printing plans instead", "error", err.Error())
+			return nil, nil
+		}
+		return nil, err
+	}
+	return d, nil
+}
+
+// newConnector builds the connector with its observers: the JSON summary
+// when asked, and a progress line on a terminal.
+func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, rules connector.Mapper,
+	dst destinations.Destination, dry bool) (*connector.Connector, *connector.JSONSummary, error) {
+	var obs []connector.Observer
+	var js *connector.JSONSummary
+	if cfg.Run.SummaryJSON != "" {
+		js = connector.NewJSONSummary(cfg.Run.SummaryJSON)
+		obs = append(obs, js)
+	}
+	if a.stderrTTY {
+		a.errWriter()
+		obs = append(obs, newProgress(a.line))
+	}
+	conn, err := connector.New(src, rules, dst, connector.Config{
+		Provider: cfg.Numora.Provider, Concurrency: cfg.Run.Concurrency, PageSize: cfg.Numora.PageSize,
+		DryRun: dry, DryRunOutput: a.stdout, StopGrace: cfg.Run.StopGrace, DispatchTimeout: cfg.Run.DispatchTimeout,
+		DispatchPoll: cfg.Run.DispatchPoll, Preflight: !dry, Logger: log, Observers: obs,
+	})
+	return conn, js, err
+}
+
+// passes runs one pass, or loops every cfg.Run.Interval until ctx ends,
+// printing each summary; the exit code is the last pass's.
+func (a *app) passes(ctx context.Context, cfg *config, log *slog.Logger, conn *connector.Connector,
+	js *connector.JSONSummary, pass func(context.Context) (*connector.Summary, error)) int {
+	code := exitOK
+	each := func(s *connector.Summary, _ error) {
+		_ = s.WriteText(a.stdout)
+		if js != nil && js.Err() != nil {
+			log.Error(js.Err().Error())
+		}
+		code = runExitCode(s)
+	}
+	if cfg.Run.Interval <= 0 {
+		s, err := pass(ctx)
+		each(s, err)
+		return code
+	}
+	_ = conn.Loop(ctx, cfg.Run.Interval, pass, each)
+	return code
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/internal/secret"
+)
+
+// applyEnv overrides c with the environment variables that are set.
+func (c *config) applyEnv(getenv func(string) string) {
+	str := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	sec := func(dst *secret.String, name string) {
+		if v := getenv(name); v != "" {
+			*dst = secret.New(v)
+		}
+	}
+	str(&c.Numora.BaseURL, "NUMORA_BASE_URL")
+	sec(&c.Numora.APIKey, "NUMORA_API_KEY")
+	str(&c.Numora.Provider, "NUMORA_PROVIDER")
+	str(&c.Dynamics.URL, "DYNAMICS_URL")
+	str(&c.Dynamics.Auth, "DYNAMICS_AUTH")
+	str(&c.Dynamics.TenantID, "AZURE_TENANT_ID")
+	str(&c.Dynamics.ClientID, "AZURE_CLIENT_ID")
+	sec(&c.Dynamics.ClientSecret, "AZURE_CLIENT_SECRET")
+	str(&c.Dynamics.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
+	sec(&c.Dynamics.CertificatePassword, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
+	str(&c.Dynamics.AuthorityHost, "AZURE_AUTHORITY_HOST")
+	str(&c.Mappings, "CONNECTOR_MAPPINGS")
+}
+
+// applyDefaults fills what nobody set.
+func (c *config) applyDefaults() {
+	if c.Numora.Provider == "" {
+		c.Numora.Provider = connector.DefaultProvider
+	}
+	if c.Mappings == "" {
+		c.Mappings = "mappings.yaml"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "auto"
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+}
+
+// needs says which parts of the configuration a command uses.
+type needs struct {
+	numora, dynamics, mappings bool
+}
+
+// validate returns every problem of the configuration, one message each.
+func (c *config) validate(n needs) []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if n.numora {
+		if msg := checkURL(c.Numora.BaseURL, "NUMORA_BASE_URL", "numora.base_url"); msg != "" {
+			add("%s", msg)
+		}
+		if c.Numora.APIKey.IsZero() {
+			add("numora API key: required; set NUMORA_API_KEY")
+		}
+	}
+	if n.dynamics {
+		if msg := checkURL(c.Dynamics.URL, "DYNAMICS_URL", "dynamics.url"); msg != "" {
+			add("%s", msg)
+		}
+	}
+	p = append(p, c.validateNumbers()...)
+	if !oneOf(c.Log.Format, "auto", "text", "json") {
+		add("log format %q: want auto, text or json", c.Log.Format)
+	}
+	if _, ok := levels[c.Log.Level]; !ok {
+		add("log level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	return p
+}
+
+func (c *config) validateNumbers() []string {
+	var p []string
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			p = append(p, fmt.Sprintf(format, args...))
+		}
+	}
+	check(between(c.Run.Concurrency, 0, 256), "concurrency %d: want 1 to 256", c.Run.Concurrency)
+	check(between(c.Numora.PageSize, 0, 1000), "numora.page_size %d: want 1 to 1000", c.Numora.PageSize)
+	check(between(c.Dynamics.MaxConcurrency, 0, 52), "dynamics.max_concurrency %d: want 1 to 52 (Dataverse's limit)", c.Dynamics.MaxConcurrency)
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", c.Run.Interval}, {"stop_grace", c.Run.StopGrace}, {"dispatch_timeout", c.Run.DispatchTimeout},
+		{"dispatch_poll", c.Run.DispatchPoll}, {"numora.timeout", c.Numora.Timeout}, {"dynamics.request_timeout", c.Dynamics.RequestTimeout}} {
+		check(d.v >= 0, "%s %v: must not be negative", d.name, d.v)
+	}
+	if c.Run.Interval > 0 && c.Run.Interval < time.Second {
+		p = append(p, fmt.Sprintf("interval %v: want at least 1s", c.Run.Interval))
+	}
+	return p
+}
+
+func between(v, lo, hi int) bool { return v >= lo && v <= hi }
+
+func oneOf(v string, options ...string) bool {
+	for _, o := range options {
+		if v == o {
+			return true
+		}
+	}
+	return false
+}
+
+// checkURL checks a service URL: present, absolute, https unless the host
+// is a loopback address.
+func checkURL(raw, env, key string) string {
+	if raw == "" {
+		return fmt.Sprintf("%s: required; set %s or %s in connector.yaml", key, env, key)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Sprintf("%s %q: want an absolute https URL such as https://example.com", key, raw)
+	}
+	if u.User != nil {
+		return fmt.Sprintf("%s: must not carry a user or password; use the API key or Azure credentials", key)
+	}
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return fmt.Sprintf("%s %q: plain http is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use https", key, u.Redacted())
+	}
+	return ""
+}
+
+func loopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
