@@ -1,0 +1,274 @@
+package mapping
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// scope carries settings inherited from defaults down to columns.
+type scope struct {
+	schema    string
+	record    string
+	loc       *time.Location
+	sep       byte
+	gate      gate
+	confirmed bool
+	inItem    bool
+}
+
+// Parse compiles rules from data; name is used in positions
+// ("mappings.yaml:12:5"). On problems it returns a *LoadError listing every
+// one of them.
+func Parse(name string, data []byte) (*Rules, error) {
+	l := &loader{file: name}
+	r := l.parse(data)
+	sortProblems(l.problems)
+	if len(l.problems) > 0 || r == nil {
+		if len(l.problems) == 0 {
+			l.errorf(nil, "invalid rules")
+		}
+		return nil, &LoadError{File: name, Problems: l.problems}
+	}
+	sortProblems(l.warnings)
+	r.warnings = l.warnings
+	return r, nil
+}
+
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Col - b.Pos.Col
+	})
+}
+
+// parse reads the YAML and compiles the top level.
+func (l *loader) parse(data []byte) *Rules {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		l.syntaxError(err)
+		return nil
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		l.problems = append(l.problems, Problem{Pos: Pos{File: l.file, Line: 1, Col: 1}, Message: "the file is empty"})
+		return nil
+	}
+	return l.rules(doc.Content[0])
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (?:column (\d+): )?`)
+
+// syntaxError reports a YAML syntax error at its (approximate) line.
+func (l *loader) syntaxError(err error) {
+	msg := err.Error()
+	p := Pos{File: l.file, Line: 1, Col: 1}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		if m[2] != "" {
+			p.Col, _ = strconv.Atoi(m[2])
+		}
+		msg = msg[len(m[0]):]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	l.problems = append(l.problems, Problem{Pos: p, Message: "invalid YAML: " + msg})
+}
+
+// rules compiles the top-level mapping.
+func (l *loader) rules(n *yaml.Node) *Rules {
+	f, ok := l.fields(n, "the rules file", []string{"version", "defaults", "schemas"})
+	if !ok {
+		return nil
+	}
+	l.version(n, f)
+	sc := l.defaults(f["defaults"].val)
+	r := &Rules{file: l.file, schemas: map[string]*schemaRules{}}
+	schemas, has := f["schemas"]
+	if !has {
+		l.errorf(n, "missing schemas: map at least one result schema, e.g. invoice_v2")
+		return r
+	}
+	es, _ := l.entries(schemas.val, "schemas")
+	if len(es) == 0 && !isNull(schemas.val) && l.resolve(schemas.val).Kind == yaml.MappingNode {
+		l.errorf(schemas.val, "schemas is empty: map at least one result schema, e.g. invoice_v2")
+	}
+	for _, e := range es {
+		name := e.key.Value
+		if !slices.Contains(knownSchemas, name) {
+			l.warnf(e.key, "schema %q is not one Numora documents (%s)%s; its rules are never used unless Numora sends it",
+				name, strings.Join(knownSchemas, ", "), didYouMean(name, knownSchemas))
+		}
+		sc.schema = name
+		r.schemas[name] = l.schema(e.val, sc, r)
+		r.order = append(r.order, name)
+	}
+	return r
+}
+
+// version checks version: 1.
+func (l *loader) version(n *yaml.Node, f map[string]entry) {
+	v, has := f["version"]
+	if !has {
+		l.errorf(n, "missing version: add `version: 1` at the top")
+		return
+	}
+	if i, ok := l.integer(v.val, "version"); ok && i != 1 {
+		l.errorf(v.val, "unsupported version %d: this connector reads version 1", i)
+	}
+}
+
+// defaults compiles the defaults section into the root scope.
+func (l *loader) defaults(n *yaml.Node) scope {
+	sc := scope{loc: time.UTC, gate: gate{}}
+	if n == nil {
+		return sc
+	}
+	f, ok := l.fields(n, "defaults", []string{"timezone", "decimal_separator", "min_confidence", "require_confirmed"})
+	if !ok {
+		return sc
+	}
+	return l.overrides(f, sc)
+}
+
+// overrides applies the inheritable settings present in f to sc.
+func (l *loader) overrides(f map[string]entry, sc scope) scope {
+	if e, has := f["timezone"]; has {
+		sc.loc = l.timezone(e.val)
+	}
+	if e, has := f["decimal_separator"]; has {
+		sc.sep = l.separator(e.val)
+	}
+	if e, has := f["min_confidence"]; has {
+		sc.gate = l.gate(e.val)
+	}
+	if e, has := f["require_confirmed"]; has {
+		sc.confirmed, _ = l.boolean(e.val, "require_confirmed")
+	}
+	return sc
+}
+
+// timezone loads an IANA time zone name.
+func (l *loader) timezone(n *yaml.Node) *time.Location {
+	name, ok := l.str(n, "timezone")
+	if !ok {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		l.errorf(n, "unknown timezone %q: use an IANA name such as Europe/Berlin or UTC", name)
+		return time.UTC
+	}
+	return loc
+}
+
+// separator reads decimal_separator: auto, "." or ",".
+func (l *loader) separator(n *yaml.Node) byte {
+	v, _ := l.oneOf(n, "decimal_separator", []string{"auto", ".", ","})
+	if v == "auto" || v == "" {
+		return 0
+	}
+	return v[0]
+}
+
+// gate reads min_confidence: a number, or {value, action}.
+func (l *loader) gate(n *yaml.Node) gate {
+	n = l.resolve(n)
+	g := gate{action: "fail"}
+	valNode := n
+	if n != nil && n.Kind == yaml.MappingNode {
+		f, ok := l.fields(n, "min_confidence", []string{"value", "action"})
+		if !ok {
+			return gate{}
+		}
+		valNode = f["value"].val
+		if valNode == nil {
+			l.errorf(n, "min_confidence needs a value between 0 and 1")
+			return gate{}
+		}
+		if a, has := f["action"]; has {
+			g.action, _ = l.oneOf(a.val, "min_confidence.action", []string{"fail", "skip", "ignore"})
+		}
+	}
+	v, ok := l.number(valNode, "min_confidence")
+	if ok && (v < 0 || v > 1) {
+		l.errorf(valNode, "min_confidence must be between 0 and 1, not %v", v)
+	}
+	g.min = v
+	if g.min == 0 {
+		g.action = ""
+	}
+	return g
+}
+
+// schema compiles one schema's rules.
+func (l *loader) schema(n *yaml.Node, sc scope, r *Rules) *schemaRules {
+	s := &schemaRules{name: sc.schema}
+	f, ok := l.fields(n, "schema "+sc.schema, []string{"skip_if", "min_confidence", "require_confirmed", "records"})
+	if !ok {
+		return s
+	}
+	sc = l.overrides(f, sc)
+	if e, has := f["skip_if"]; has {
+		s.skipIf = l.skipIf(e.val)
+	}
+	for _, sk := range s.skipIf {
+		s.uses |= sk.when.uses | sk.reason.uses()
+	}
+	rec, has := f["records"]
+	if !has {
+		l.errorf(n, "schema %s has no records", sc.schema)
+		return s
+	}
+	s.records = l.records(rec.val, sc)
+	for _, rr := range s.records {
+		s.uses |= rr.uses
+	}
+	for _, rr := range s.records {
+		r.specs = append(r.specs, l.spec(sc.schema, rr))
+	}
+	slices.SortStableFunc(r.specs, func(a, b RecordSpec) int { return a.Pos.Line - b.Pos.Line })
+	return s
+}
+
+// skipIf compiles the skip_if list.
+func (l *loader) skipIf(n *yaml.Node) []skipRule {
+	items, _ := l.list(n, "skip_if")
+	var out []skipRule
+	for _, it := range items {
+		f, ok := l.fields(it, "a skip_if rule", []string{"when", "reason"})
+		if !ok {
+			continue
+		}
+		w, has := f["when"]
+		if !has {
+			l.errorf(it, "a skip_if rule needs when (a condition, e.g. document.duplicate_of != nil)")
+			continue
+		}
+		src, ok := l.text(w.val, "skip_if.when")
+		if !ok {
+			continue
+		}
+		prog, msg := compileExpr(src, true, false)
+		if msg != "" {
+			l.errorf(w.val, "%s", msg)
+			continue
+		}
+		rule := skipRule{when: prog}
+		reason := "skip_if matched: " + src
+		if e, has := f["reason"]; has {
+			reason, _ = l.text(e.val, "skip_if.reason")
+		}
+		if t, msg := compileTemplate(reason, false); msg != "" {
+			l.errorf(f["reason"].val, "skip_if.reason: %s", msg)
+		} else {
+			rule.reason = t
+		}
+		out = append(out, rule)
+	}
+	return out
+}
