@@ -49,9 +49,9 @@ type Record struct {
 	// ItemID is the line item id for records made by for_each, else "".
 	ItemID string `json:"item_id,omitempty"`
 	// Entity is the destination's table (for Dataverse, the entity set name).
-	Entity string   `json:"entity"`
-	Mode   Mode     `json:"mode"`
-	Key    Key      `json:"key"`
+	Entity string `json:"entity"`
+	Mode   Mode   `json:"mode"`
+	Key    Key    `json:"key"`
 	// Columns are the values to write, in rule order.
 	Columns []Column `json:"columns"`
 	// Binds set single-valued references (lookups) on the row.
