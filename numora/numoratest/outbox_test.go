@@ -102,7 +102,7 @@ func TestOutboxBadRequests(t *testing.T) {
 		{"foreign cursor", "provider=x&cursor=abc"},
 		{"bad base64", "provider=x&cursor=cur_%21%21"},
 		{"bad position", "provider=x&cursor=" + "cur_" + "b3V0Ym94Oi0y"}, // "outbox:-2"
-		{"other payload", "provider=x&cursor=" + "cur_" + "eHl6"},      // "xyz"
+		{"other payload", "provider=x&cursor=" + "cur_" + "eHl6"},        // "xyz"
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
