@@ -34,8 +34,11 @@ func (e *tokenError) Unwrap() error { return e.err }
 // 408, 429, 500 (except duplicate detection), 502, 503, 504, network errors,
 // timeouts, cancellation, an unreachable token service. Permanent: every
 // other status (400 validation, 401 after a token refresh, 403 privileges,
-// 404, 412), refused credentials, untrusted certificates.
+// 404, 412), refused credentials, untrusted certificates. nil stays nil.
 func classify(err error) *destinations.Error {
+	if err == nil {
+		return nil
+	}
 	var de *destinations.Error
 	if errors.As(err, &de) {
 		return de

@@ -1,0 +1,112 @@
+package dynamics365
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/numora/numora-connector/internal/secret"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // substrings of the error; nil = no error
+	}{
+		{"missing org", Config{Auth: AuthAzureCLI, Getenv: noEnv}, []string{"org URL is required"}},
+		{"relative org", Config{OrgURL: "contoso.crm.dynamics.com", Auth: AuthAzureCLI, Getenv: noEnv}, []string{"absolute https URL"}},
+		{"http org", Config{OrgURL: "http://contoso.crm.dynamics.com", Auth: AuthAzureCLI, Getenv: noEnv}, []string{"must use https"}},
+		{"org with path", Config{OrgURL: "https://contoso.crm.dynamics.com/api/data/v9.2", Auth: AuthAzureCLI, Getenv: noEnv}, []string{"environment root"}},
+		{"no auth", Config{OrgURL: "https://x.crm.dynamics.com", Getenv: noEnv}, []string{"no auth mode", "client_secret"}},
+		{"unknown auth", Config{OrgURL: "https://x.crm.dynamics.com", Auth: "password", Getenv: noEnv}, []string{`unknown auth mode "password"`}},
+		{"secret incomplete", Config{OrgURL: "https://x.crm.dynamics.com", ClientSecret: secret.New("s3cr3t"), Getenv: noEnv},
+			[]string{"needs a tenant id (AZURE_TENANT_ID)", "needs a client id (AZURE_CLIENT_ID)"}},
+		{"cert incomplete", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthClientCertificate, Getenv: noEnv},
+			[]string{"needs a certificate path"}},
+		{"http authority", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthAzureCLI, AuthorityHost: "http://127.0.0.1:9/", Getenv: noEnv},
+			[]string{"authority host", "must be an https URL"}},
+		{"bad version", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthAzureCLI, APIVersion: "9.2", Getenv: noEnv}, []string{`api version "9.2"`}},
+		{"cli ok", Config{OrgURL: "https://x.crm.dynamics.com/", Auth: AuthAzureCLI, Getenv: noEnv}, nil},
+		{"secret ok", Config{OrgURL: "https://x.crm.dynamics.com", TenantID: "t", ClientID: "c", ClientSecret: secret.New("s"), Getenv: noEnv}, nil},
+		{"loopback http ok", Config{OrgURL: "http://127.0.0.1:8080", Credential: &fakeCredential{}, Getenv: noEnv}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := New(context.Background(), tt.cfg)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("New: %v, want no error", err)
+				}
+				d.Close()
+				return
+			}
+			if err == nil {
+				t.Fatalf("New: no error, want one containing %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("error %q shows the secret", err)
+			}
+		})
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	env := map[string]string{
+		"AZURE_TENANT_ID": "tenant-1", "AZURE_CLIENT_ID": "client-1", "AZURE_CLIENT_SECRET": "from-env",
+		"AZURE_AUTHORITY_HOST": "https://login.example.test/",
+	}
+	cfg := Config{OrgURL: "https://x.crm.dynamics.com", ClientID: "explicit", Getenv: func(k string) string { return env[k] }}.withDefaults()
+	if cfg.TenantID != "tenant-1" || cfg.ClientID != "explicit" || cfg.ClientSecret.Reveal() != "from-env" {
+		t.Errorf("got tenant %q client %q secret %q; want env tenant, explicit client, env secret", cfg.TenantID, cfg.ClientID, cfg.ClientSecret.Reveal())
+	}
+	if cfg.Auth != AuthClientSecret {
+		t.Errorf("got auth %q, want client_secret inferred from the secret", cfg.Auth)
+	}
+	if cfg.APIVersion != "v9.2" || cfg.InitialConcurrency != 4 || cfg.MaxConcurrency != 52 || cfg.Breaker.Failures != 5 {
+		t.Errorf("defaults: got %q %d %d %d", cfg.APIVersion, cfg.InitialConcurrency, cfg.MaxConcurrency, cfg.Breaker.Failures)
+	}
+}
+
+func TestConfigNeverPrintsSecrets(t *testing.T) {
+	cfg := Config{OrgURL: "https://x.crm.dynamics.com", TenantID: "t", ClientID: "c",
+		ClientSecret: secret.New("hunter2"), CertificatePassword: secret.New("pfxpass")}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "cfg", cfg)
+	for _, out := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(&cfg), logs.String()} {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "pfxpass") {
+			t.Errorf("secret printed: %s", out)
+		}
+		if !strings.Contains(out, "x.crm.dynamics.com") {
+			t.Errorf("config output lacks the org URL: %s", out)
+		}
+	}
+}
+
+func TestIsPublicAuthority(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"", true},
+		{"https://login.microsoftonline.com/", true},
+		{"https://LOGIN.MICROSOFTONLINE.US", true},
+		{"https://login.chinacloudapi.cn/", true},
+		{"https://127.0.0.1:8443/", false},
+		{"https://login.private.example/", false},
+	}
+	for _, tt := range tests {
+		if got := isPublicAuthority(tt.host); got != tt.want {
+			t.Errorf("isPublicAuthority(%q) = %v, want %v", tt.host, got, tt.want)
+		}
+	}
+}
