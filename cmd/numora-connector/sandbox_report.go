@@ -137,4 +137,3 @@ func str(v any) string {
 	}
 	return s
 }
-
