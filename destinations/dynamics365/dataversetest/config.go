@@ -1,0 +1,170 @@
+package dataversetest
+
+import (
+	"context"
+	"time"
+)
+
+// Config configures a Server. The zero value is a usable emulator of the
+// default model on random loopback ports with TLS everywhere, Microsoft's
+// default service-protection limits and no latency or faults.
+type Config struct {
+	// Addr is the Web API listen address; default "127.0.0.1:0". Only
+	// loopback addresses are accepted.
+	Addr string
+	// TokenAddr is the token service listen address; default "127.0.0.1:0".
+	TokenAddr string
+	// PlainHTTP serves the Web API over http:// instead of https:// (the
+	// token service always uses TLS, as MSAL requires).
+	PlainHTTP bool
+	// CADir, when set, holds ca.pem and ca-key.pem: loaded when present,
+	// written when not, so a sandbox keeps one CA across restarts.
+	CADir string
+	// Model is the table model; default DefaultModel().
+	Model *Model
+
+	// TenantID, ClientID and ClientSecret are the registered application;
+	// defaults are fixed test values (see DefaultTenantID etc.).
+	TenantID, ClientID, ClientSecret string
+	// TokenLifetime is the access-token lifetime; default 3600 s. MSAL
+	// treats tokens as expired 5 minutes early, so keep it above 300 s.
+	TokenLifetime time.Duration
+	// NoAuth accepts Web API requests without a bearer token (all requests
+	// then count as one user, "anonymous").
+	NoAuth bool
+
+	// Now is the clock for token expiry and the service-protection windows;
+	// default time.Now. Tests inject a fake clock.
+	Now func() time.Time
+	// Sleep waits for latency and slow-response faults; default a timer
+	// that returns early when ctx is done.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	// Limits are the service-protection limits (zero fields = Microsoft's
+	// defaults, negative = off).
+	Limits Limits
+	// Latency is added to every Web API request (outside all locks).
+	Latency time.Duration
+	// ExecTime is the simulated server execution time of one operation
+	// (a request, or each operation inside a $batch); it counts toward
+	// Limits.ExecTime. It is accounted, not slept, unless SleepExecTime.
+	ExecTime      time.Duration
+	SleepExecTime bool
+	// DOPHint is the x-ms-dop-hint header value; default the concurrency
+	// limit, or 52 when that is off.
+	DOPHint int
+
+	// Seed makes fault decisions and generated GUIDs deterministic; 0 = 1.
+	Seed int64
+	// RequestLog is how many recent requests Requests keeps; 0 = 10000,
+	// negative = none.
+	RequestLog int
+	// Cleanup, when set (a *testing.T works), gets Close registered.
+	Cleanup interface{ Cleanup(func()) }
+}
+
+// Limits are per-user service-protection limits. Zero fields take
+// Microsoft's defaults; a negative field turns that limit off.
+type Limits struct {
+	Concurrent int           // concurrent requests; default 52 (0x80072326)
+	Requests   int           // requests per Window; default 6000 (0x80072322)
+	ExecTime   time.Duration // execution time per Window; default 20 min (0x80072321)
+	Window     time.Duration // sliding window; default 300 s
+	// ConcurrentRetryAfter is the Retry-After of a concurrency 429;
+	// default 1 s.
+	ConcurrentRetryAfter time.Duration
+}
+
+// Default application registration.
+const (
+	DefaultTenantID     = "00000000-0000-4000-8000-00000000aaaa"
+	DefaultClientID     = "00000000-0000-4000-8000-00000000c1d0"
+	DefaultClientSecret = "emulator-client-secret"
+)
+
+// Option changes a Config.
+type Option func(*Config)
+
+// WithConfig replaces the whole configuration.
+func WithConfig(c Config) Option { return func(dst *Config) { *dst = c } }
+
+// WithModel serves m instead of the default model.
+func WithModel(m *Model) Option { return func(c *Config) { c.Model = m } }
+
+// WithClock sets the clock for token expiry and limit windows.
+func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = now } }
+
+// WithLimits sets the service-protection limits.
+func WithLimits(l Limits) Option { return func(c *Config) { c.Limits = l } }
+
+// WithoutLimits turns service protection off.
+func WithoutLimits() Option {
+	return func(c *Config) { c.Limits = Limits{Concurrent: -1, Requests: -1, ExecTime: -1} }
+}
+
+// WithLatency adds d to every Web API request.
+func WithLatency(d time.Duration) Option { return func(c *Config) { c.Latency = d } }
+
+// WithExecTime sets the simulated execution time per operation.
+func WithExecTime(d time.Duration) Option { return func(c *Config) { c.ExecTime = d } }
+
+// WithTokenLifetime sets the access-token lifetime.
+func WithTokenLifetime(d time.Duration) Option { return func(c *Config) { c.TokenLifetime = d } }
+
+// WithPlainHTTP serves the Web API over http://.
+func WithPlainHTTP() Option { return func(c *Config) { c.PlainHTTP = true } }
+
+// WithSeed sets the seed for faults and generated GUIDs.
+func WithSeed(seed int64) Option { return func(c *Config) { c.Seed = seed } }
+
+// WithAddr sets the Web API and token service listen addresses.
+func WithAddr(api, token string) Option {
+	return func(c *Config) { c.Addr, c.TokenAddr = api, token }
+}
+
+// WithCleanup registers Close with t.Cleanup (pass a *testing.T).
+func WithCleanup(t interface{ Cleanup(func()) }) Option { return func(c *Config) { c.Cleanup = t } }
+
+func (c *Config) setDefaults() {
+	c.Addr = orDefault(c.Addr, "127.0.0.1:0")
+	c.TokenAddr = orDefault(c.TokenAddr, "127.0.0.1:0")
+	c.TenantID = orDefault(c.TenantID, DefaultTenantID)
+	c.ClientID = orDefault(c.ClientID, DefaultClientID)
+	c.ClientSecret = orDefault(c.ClientSecret, DefaultClientSecret)
+	if c.TokenLifetime <= 0 {
+		c.TokenLifetime = time.Hour
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleepCtx
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	if c.RequestLog == 0 {
+		c.RequestLog = 10000
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,180 @@
+package dataversetest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// limiter enforces the per-user service-protection limits over a sliding
+// window (dataverse.md §7). Its clock is Config.Now.
+type limiter struct {
+	now func() time.Time
+
+	mu     sync.Mutex
+	limits Limits
+	users  map[string]*userWindow
+}
+
+// userWindow is one user's in-flight count and recent history.
+type userWindow struct {
+	inflight int
+	requests []time.Time  // admission times of accepted requests, oldest first
+	exec     []execRecord // execution time of finished requests, oldest first
+	execSum  time.Duration
+}
+
+type execRecord struct {
+	at time.Time
+	d  time.Duration
+}
+
+// throttle is a 429 decision.
+type throttle struct {
+	code       string
+	message    string
+	retryAfter time.Duration
+}
+
+func newLimiter(l Limits, now func() time.Time) *limiter {
+	return &limiter{now: now, limits: normalizeLimits(l), users: map[string]*userWindow{}}
+}
+
+// normalizeLimits fills zero fields with Microsoft's defaults.
+func normalizeLimits(l Limits) Limits {
+	if l.Concurrent == 0 {
+		l.Concurrent = 52
+	}
+	if l.Requests == 0 {
+		l.Requests = 6000
+	}
+	if l.ExecTime == 0 {
+		l.ExecTime = 20 * time.Minute
+	}
+	if l.Window <= 0 {
+		l.Window = 300 * time.Second
+	}
+	if l.ConcurrentRetryAfter <= 0 {
+		l.ConcurrentRetryAfter = time.Second
+	}
+	return l
+}
+
+func (l *limiter) set(lim Limits) {
+	l.mu.Lock()
+	l.limits = normalizeLimits(lim)
+	l.mu.Unlock()
+}
+
+func (l *limiter) get() Limits {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limits
+}
+
+// admit accepts a request from user or returns the 429 to send. An
+// accepted request must call done with its execution time.
+func (l *limiter) admit(user string) (done func(exec time.Duration), th *throttle) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now, lim := l.now(), l.limits
+	u := l.users[user]
+	if u == nil {
+		u = &userWindow{}
+		l.users[user] = u
+	}
+	u.expire(now.Add(-lim.Window))
+	if lim.Concurrent > 0 && u.inflight >= lim.Concurrent {
+		return nil, &throttle{codeConcurrencyLimit, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", lim.Concurrent), lim.ConcurrentRetryAfter}
+	}
+	if lim.Requests > 0 && len(u.requests) >= lim.Requests {
+		wait := u.requests[len(u.requests)-lim.Requests].Add(lim.Window).Sub(now)
+		return nil, &throttle{codeRequestsLimit, fmt.Sprintf("Number of requests exceeded the limit of %d over time window of %d seconds.", lim.Requests, int(lim.Window/time.Second)), wait}
+	}
+	if lim.ExecTime > 0 && u.execSum >= lim.ExecTime {
+		return nil, &throttle{codeExecTimeLimit, fmt.Sprintf("Combined execution time of incoming requests exceeded limit of %s milliseconds over time window of %d seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.", thousands(lim.ExecTime.Milliseconds()), int(lim.Window/time.Second)), u.execWait(now, lim)}
+	}
+	u.inflight++
+	if lim.Requests > 0 {
+		u.requests = append(u.requests, now)
+	}
+	return func(exec time.Duration) { l.finish(u, now, exec) }, nil
+}
+
+func (l *limiter) finish(u *userWindow, at time.Time, exec time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u.inflight--
+	if exec > 0 && l.limits.ExecTime > 0 {
+		u.exec = append(u.exec, execRecord{at, exec})
+		u.execSum += exec
+	}
+}
+
+// expire drops history older than cutoff.
+func (u *userWindow) expire(cutoff time.Time) {
+	i := 0
+	for i < len(u.requests) && !u.requests[i].After(cutoff) {
+		i++
+	}
+	if i > 0 {
+		u.requests = append(u.requests[:0], u.requests[i:]...)
+	}
+	j := 0
+	for j < len(u.exec) && !u.exec[j].at.After(cutoff) {
+		u.execSum -= u.exec[j].d
+		j++
+	}
+	if j > 0 {
+		u.exec = append(u.exec[:0], u.exec[j:]...)
+	}
+}
+
+// execWait is how long until enough execution time leaves the window to
+// get under the limit.
+func (u *userWindow) execWait(now time.Time, lim Limits) time.Duration {
+	sum := u.execSum
+	for _, r := range u.exec {
+		sum -= r.d
+		if sum < lim.ExecTime {
+			return r.at.Add(lim.Window).Sub(now)
+		}
+	}
+	return lim.Window
+}
+
+// reset forgets all history.
+func (l *limiter) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for name, u := range l.users {
+		if u.inflight == 0 {
+			delete(l.users, name)
+			continue
+		}
+		u.requests, u.exec, u.execSum = nil, nil, 0
+	}
+}
+
+// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	s := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(s, 1), 10)
+}
+
+func (th *throttle) response() *response {
+	r := errorResponse(http.StatusTooManyRequests, th.code, th.message)
+	r.header.Set("Retry-After", retryAfterSeconds(th.retryAfter))
+	return r
+}
+
+// thousands formats 1200000 as "1,200,000".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

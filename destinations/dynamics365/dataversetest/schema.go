@@ -1,0 +1,157 @@
+package dataversetest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// schema is the compiled model: lookups by entity set and logical name.
+type schema struct {
+	bySet     map[string]*tableDef
+	byLogical map[string]*tableDef
+	tables    []*tableDef
+}
+
+// tableDef is a compiled Table.
+type tableDef struct {
+	Table
+	attrs  map[string]*Attribute   // by logical name, without the primary id
+	navs   map[string]*NavProperty // by navigation property name
+	lookup map[string]*NavProperty // by lookup attribute name
+	keys   map[string]*Key         // by key name
+	opts   map[string]map[int64]string
+	// metadata ids, stable per model
+	metadataID string
+}
+
+// compileModel checks m and builds the lookup maps.
+func compileModel(m *Model) (*schema, error) {
+	s := &schema{bySet: map[string]*tableDef{}, byLogical: map[string]*tableDef{}}
+	for i := range m.Tables {
+		td, err := compileTable(&m.Tables[i])
+		if err != nil {
+			return nil, err
+		}
+		if s.bySet[td.EntitySet] != nil || s.byLogical[td.LogicalName] != nil {
+			return nil, fmt.Errorf("dataversetest: model: table %q defined twice", td.EntitySet)
+		}
+		s.bySet[td.EntitySet], s.byLogical[td.LogicalName] = td, td
+		s.tables = append(s.tables, td)
+	}
+	for _, td := range s.tables {
+		for _, n := range td.Navigation {
+			if s.bySet[n.Target] == nil {
+				return nil, fmt.Errorf("dataversetest: model: %s: navigation %s targets unknown entity set %q", td.EntitySet, n.Name, n.Target)
+			}
+		}
+	}
+	return s, nil
+}
+
+func compileTable(t *Table) (*tableDef, error) {
+	if t.EntitySet == "" || t.LogicalName == "" || t.PrimaryID == "" {
+		return nil, fmt.Errorf("dataversetest: model: table %q needs entity_set, logical_name and primary_id", t.EntitySet)
+	}
+	td := &tableDef{Table: *t, attrs: map[string]*Attribute{}, navs: map[string]*NavProperty{},
+		lookup: map[string]*NavProperty{}, keys: map[string]*Key{}, opts: map[string]map[int64]string{},
+		metadataID: stableGUID("entity", t.LogicalName)}
+	for i := range td.Attributes {
+		a := &td.Attributes[i]
+		if err := checkAttribute(t.EntitySet, a); err != nil {
+			return nil, err
+		}
+		if td.attrs[a.Name] != nil || a.Name == t.PrimaryID {
+			return nil, fmt.Errorf("dataversetest: model: %s: attribute %q defined twice", t.EntitySet, a.Name)
+		}
+		td.attrs[a.Name] = a
+		if len(a.Options) > 0 {
+			td.opts[a.Name] = map[int64]string{}
+			for _, o := range a.Options {
+				td.opts[a.Name][o.Value] = o.Label
+			}
+		}
+	}
+	for i := range td.Navigation {
+		n := &td.Navigation[i]
+		if n.Name == "" || n.Attribute == "" || td.attrs[n.Attribute] != nil || td.lookup[n.Attribute] != nil {
+			return nil, fmt.Errorf("dataversetest: model: %s: navigation %q needs a name and an unused attribute", t.EntitySet, n.Name)
+		}
+		td.navs[n.Name], td.lookup[n.Attribute] = n, n
+	}
+	for i := range td.Keys {
+		k := &td.Keys[i]
+		if k.Status == "" {
+			k.Status = "Active"
+		}
+		for _, a := range k.Attributes {
+			if td.attrs[a] == nil && td.lookup[a] == nil {
+				return nil, fmt.Errorf("dataversetest: model: %s: key %s names unknown attribute %q", t.EntitySet, k.Name, a)
+			}
+		}
+		td.keys[k.Name] = k
+	}
+	return td, nil
+}
+
+func checkAttribute(set string, a *Attribute) error {
+	if a.Name == "" || a.Name != strings.ToLower(a.Name) {
+		return fmt.Errorf("dataversetest: model: %s: attribute name %q must be lowercase and non-empty", set, a.Name)
+	}
+	switch a.Type {
+	case TypeString:
+		a.MaxLength = defaultInt(a.MaxLength, 100)
+	case TypeMemo:
+		a.MaxLength = defaultInt(a.MaxLength, 2000)
+	case TypeDecimal, TypeMoney:
+		a.Precision = defaultInt(a.Precision, 2)
+	case TypeChoice, TypeMultiChoice:
+		if len(a.Options) == 0 {
+			return fmt.Errorf("dataversetest: model: %s: choice %q has no options", set, a.Name)
+		}
+	case TypeDateTime:
+		if a.Behavior == "" {
+			a.Behavior = "UserLocal"
+		}
+	case TypeInt, TypeBool, TypeDate, TypeGUID:
+	default:
+		return fmt.Errorf("dataversetest: model: %s: attribute %q has unknown type %q", set, a.Name, a.Type)
+	}
+	return nil
+}
+
+func defaultInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// activeKeyFor returns the key whose attributes are exactly names, or nil.
+func (td *tableDef) keyFor(names []string) *Key {
+	for i := range td.Keys {
+		k := &td.Keys[i]
+		if sameSet(k.Attributes, names) {
+			return k
+		}
+	}
+	return nil
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// typeName is the OData type name used in error messages.
+func (td *tableDef) typeName() string { return "Microsoft.Dynamics.CRM." + td.LogicalName }
