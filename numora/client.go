@@ -113,15 +113,19 @@ func (c *Client) httpClient(given *http.Client) *http.Client {
 	next := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if o := originOf(req.URL); o != c.origin {
-			return fmt.Errorf("%w: redirect to %s", ErrOtherOrigin, o)
+			return fmt.Errorf("%w: %w: to %s", errRedirect, ErrOtherOrigin, o)
 		}
-		if next != nil {
-			return next(req, via)
+		if next == nil {
+			if len(via) >= 10 {
+				return fmt.Errorf("%w: stopped after 10 redirects", errRedirect)
+			}
+			return nil
 		}
-		if len(via) >= 10 {
-			return errors.New("numora: stopped after 10 redirects")
+		err := next(req, via)
+		if err != nil && err != http.ErrUseLastResponse {
+			err = fmt.Errorf("%w: %w", errRedirect, err)
 		}
-		return nil
+		return err
 	}
 	return hc
 }
@@ -153,7 +157,7 @@ func escapeSegment(s string) string {
 func (c *Client) resolve(ref string) (*url.URL, error) {
 	r, err := url.Parse(ref)
 	if err != nil {
-		return nil, fmt.Errorf("numora: bad URL %q from Numora: %w", ref, err)
+		return nil, fmt.Errorf("numora: bad URL %q from Numora: %v", ref, err) // %v: a parse error is not a network error
 	}
 	u := c.base.ResolveReference(r)
 	if o := originOf(u); o != c.origin {

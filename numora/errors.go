@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -92,7 +91,8 @@ var ErrOtherOrigin = errors.New("numora: refusing a URL on another origin")
 
 // IsTransient reports whether err may go away if the same call is tried
 // again later: an *APIError with status 408, 429 or 5xx (except 501),
-// network errors and timeouts, and context cancellation or deadline (the
+// network errors and timeouts (connection refused or reset, a body cut
+// short), and context cancellation or deadline (the
 // work was not done). Refused origins, TLS certificate problems, decode
 // errors, invalid input and other 4xx are permanent.
 func IsTransient(err error) bool {
@@ -107,13 +107,27 @@ func IsTransient(err error) bool {
 		return ae.Transient()
 	}
 	var de *DecodeError
-	if errors.As(err, &de) || badCertificate(err) {
+	if errors.As(err, &de) || errors.Is(err, errRedirect) || badCertificate(err) {
 		return false
 	}
+	var te *transportError
 	var ne net.Error
-	var ue *url.Error
-	return errors.As(err, &ne) || errors.As(err, &ue)
+	return errors.As(err, &te) || errors.As(err, &ne)
 }
+
+// transportError is a request that got no complete answer: connection
+// refused or reset, a timeout, a body cut short. It is transient unless it
+// wraps a refused redirect or a certificate problem.
+type transportError struct{ err error }
+
+// Error returns "numora: " and the *url.Error's text.
+func (e *transportError) Error() string { return "numora: " + e.err.Error() }
+
+// Unwrap returns the *url.Error.
+func (e *transportError) Unwrap() error { return e.err }
+
+// errRedirect marks a redirect the client's CheckRedirect refused.
+var errRedirect = errors.New("numora: redirect refused")
 
 // IsConflict reports whether err is Numora's 409 conflict: for the delivery
 // callback, the execution_id was already used with different data (a

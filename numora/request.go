@@ -77,7 +77,7 @@ func (c *Client) once(ctx context.Context, cl *call, attempt int) error {
 	if err != nil {
 		c.log.InfoContext(ctx, "numora: request failed", "method", cl.method, "url", cl.url.Redacted(),
 			"request_id", id, "attempt", attempt, "error", err.Error())
-		return fmt.Errorf("numora: %w", err)
+		return &transportError{err}
 	}
 	defer resp.Body.Close()
 	level := slogLevel(resp.StatusCode)
@@ -176,7 +176,7 @@ func (c *Client) decode(cl *call, resp *http.Response) error {
 	case errors.Is(err, ErrResponseTooLarge):
 		return fail(err)
 	case err != nil: // the connection broke mid-body: transient
-		return fmt.Errorf("numora: %w", &url.Error{Op: cl.method, URL: cl.url.Redacted(), Err: err})
+		return &transportError{&url.Error{Op: cl.method, URL: cl.url.Redacted(), Err: err}}
 	}
 	if err := json.Unmarshal(data, cl.out); err != nil {
 		return fail(err)
