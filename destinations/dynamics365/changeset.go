@@ -88,15 +88,16 @@ func (w *docWrite) body(r *recWrite) ([]byte, error) {
 }
 
 // refURL is the bind target for another record of the plan: its URL when
-// its key gives one (a row upserted earlier in the same change set exists
-// by then), else "$<Content-ID>" for a row POSTed in this change set.
+// its GUID or alternate key gives one (a row upserted earlier in the same
+// change set exists by then), else "$<Content-ID>" (a row POSTed in this
+// change set, or a key a URI parser could misread).
 func (w *docWrite) refURL(j int) string {
 	t := w.recs[j]
 	switch {
 	case t.guid != "":
 		return "/" + t.rec.Entity + "(" + t.guid + ")"
-	case t.keyPath != "":
-		return "/" + t.keyPath
+	case t.bindPath != "":
+		return "/" + t.bindPath
 	}
 	return "$" + t.contentID()
 }

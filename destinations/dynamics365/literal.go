@@ -72,6 +72,23 @@ func typeMismatch(v mapping.Value) error {
 // columns, ok false when a value holds a character Dataverse refuses in key
 // URLs (the caller then queries with $filter).
 func keyPredicate(cols []mapping.Column) (pred string, ok bool, err error) {
+	return predicate(cols, func(lit string) string { return escapeURL(lit, "'") })
+}
+
+// bindPredicate is keyPredicate for an @odata.bind value: the literal as
+// the documented examples write it ("/accounts(accountnumber='ABC')"),
+// not percent-encoded, since the value is JSON rather than a request line.
+// ok is also false for '#' and control characters, which a URI parser
+// would misread.
+func bindPredicate(cols []mapping.Column) (pred string, ok bool, err error) {
+	pred, ok, err = predicate(cols, func(lit string) string { return lit })
+	if ok && strings.IndexFunc(pred, func(r rune) bool { return r == '#' || r < 0x20 || r == 0x7f }) >= 0 {
+		return "", false, err
+	}
+	return pred, ok, err
+}
+
+func predicate(cols []mapping.Column, escape func(string) string) (pred string, ok bool, err error) {
 	parts := make([]string, 0, len(cols))
 	for _, c := range cols {
 		if c.Value.V == nil {
@@ -84,7 +101,7 @@ func keyPredicate(cols []mapping.Column) (pred string, ok bool, err error) {
 		if strings.ContainsAny(lit, keyForbidden) {
 			return "", false, nil
 		}
-		parts = append(parts, c.Name+"="+escapeURL(lit, "'"))
+		parts = append(parts, c.Name+"="+escape(lit))
 	}
 	return "(" + strings.Join(parts, ",") + ")", true, nil
 }

@@ -21,6 +21,9 @@ type recWrite struct {
 	keyPath string
 	// guid is the row's GUID once known.
 	guid string
+	// bindPath is how other records bind this row while its GUID is
+	// unknown: "<set>(k='v')", or "" to use its Content-ID.
+	bindPath string
 	// exists marks a create-only row that already exists: it is not sent
 	// and its outcome is Unchanged.
 	exists bool
@@ -142,6 +145,9 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 	}
 	if ok {
 		r.keyPath = rec.Entity + pred
+		if raw, ok, _ := bindPredicate(rec.Key.Columns); ok {
+			r.bindPath = rec.Entity + raw
+		}
 		return nil
 	}
 	if preview {

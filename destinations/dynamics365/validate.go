@@ -1,0 +1,238 @@
+package dynamics365
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/mapping"
+)
+
+var _ destinations.MetadataValidator = (*Destination)(nil)
+
+// compatibleTypes lists, per rules column type, the Dataverse AttributeType
+// values it can be written to.
+var compatibleTypes = map[mapping.Type][]string{
+	mapping.TypeString:      {"String", "Memo"},
+	mapping.TypeInt:         {"Integer", "BigInt"},
+	mapping.TypeDecimal:     {"Decimal", "Double", "Money"},
+	mapping.TypeMoney:       {"Money", "Decimal", "Double"},
+	mapping.TypeBool:        {"Boolean"},
+	mapping.TypeDate:        {"DateTime"},
+	mapping.TypeDateTime:    {"DateTime"},
+	mapping.TypeChoice:      {"Picklist", "State", "Status"},
+	mapping.TypeMultiChoice: {"Virtual", "MultiSelectPicklist"},
+	mapping.TypeGUID:        {"Uniqueidentifier"},
+}
+
+// ValidateRecords checks record specs against the environment's
+// EntityDefinitions (dataverse.md §10): the entity set exists; each column
+// exists, is valid for create and/or update as the mode needs, has a
+// compatible type, a max_length within the column's MaxLength and choice
+// values among its options; key columns are exactly an Active alternate
+// key; each bind names a navigation property of the table whose target is
+// the lookup's entity set (or the referenced record's), and lookup columns
+// exist there. Each problem carries the rules-file position.
+func (d *Destination) ValidateRecords(ctx context.Context, specs []mapping.RecordSpec) ([]mapping.Problem, error) {
+	all, err := d.allEntities(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	v := &validation{d: d, specs: specs, bySet: map[string]entityInfo{}, byLogical: map[string]entityInfo{}, tables: map[string]*tableMeta{}}
+	for _, e := range all {
+		v.bySet[e.EntitySetName], v.byLogical[e.LogicalName] = e, e
+	}
+	for i := range specs {
+		if err := v.record(ctx, &specs[i]); err != nil {
+			return nil, classify(err)
+		}
+	}
+	return v.problems, nil
+}
+
+// validation is one ValidateRecords run.
+type validation struct {
+	d         *Destination
+	specs     []mapping.RecordSpec
+	bySet     map[string]entityInfo
+	byLogical map[string]entityInfo
+	tables    map[string]*tableMeta // by entity set, read once per run
+	problems  []mapping.Problem
+}
+
+func (v *validation) add(pos mapping.Pos, format string, args ...any) {
+	v.problems = append(v.problems, mapping.Problem{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+// table returns the metadata of an entity set, nil when it does not exist.
+func (v *validation) table(ctx context.Context, set string) (*tableMeta, error) {
+	if t, ok := v.tables[set]; ok {
+		return t, nil
+	}
+	info, ok := v.bySet[set]
+	if !ok {
+		v.tables[set] = nil
+		return nil, nil
+	}
+	t, err := v.d.tableMeta(ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	v.tables[set] = t
+	return t, nil
+}
+
+func (v *validation) record(ctx context.Context, s *mapping.RecordSpec) error {
+	t, err := v.table(ctx, s.Entity)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		v.add(s.Pos, "record %s: Dataverse has no entity set %q%s", s.Name, s.Entity, v.suggestSet(s.Entity))
+		return nil
+	}
+	for _, c := range s.Columns {
+		v.column(s, t, c)
+	}
+	if len(s.KeyColumns) > 0 {
+		v.key(s, t)
+	}
+	for _, b := range s.Binds {
+		if err := v.bind(ctx, s, t, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *validation) column(s *mapping.RecordSpec, t *tableMeta, c mapping.ColumnSpec) {
+	a := t.attrs[c.Name]
+	if a == nil {
+		v.add(c.Pos, "column %s does not exist in table %s%s", c.Name, t.info.LogicalName, suggest(c.Name, keysOf(t.attrs)))
+		return
+	}
+	isKey := slices.Contains(s.KeyColumns, c.Name)
+	if s.Mode != mapping.ModeUpdate && !a.Create {
+		v.add(c.Pos, "column %s of %s cannot be set on create", c.Name, t.info.LogicalName)
+	}
+	if s.Mode != mapping.ModeCreate && !a.Update && !isKey {
+		v.add(c.Pos, "column %s of %s cannot be set on update", c.Name, t.info.LogicalName)
+	}
+	if want := compatibleTypes[c.Type]; c.Type != "" && !slices.Contains(want, a.Type) {
+		v.add(c.Pos, "column %s is %s in the rules but %s in Dataverse (%s fits %s)", c.Name, c.Type, a.Type, c.Type, strings.Join(want, " or "))
+	}
+	if a.MaxLength > 0 && c.MaxLength > a.MaxLength {
+		v.add(c.Pos, "column %s: max_length %d exceeds Dataverse's MaxLength %d", c.Name, c.MaxLength, a.MaxLength)
+	}
+	if a.Options != nil {
+		for _, label := range sortedKeys(c.Choices) {
+			if val := c.Choices[label]; !a.Options[val] {
+				v.add(c.Pos, "column %s: choice %s = %d is not an option of %s.%s (options: %s)", c.Name, label, val,
+					t.info.LogicalName, c.Name, optionList(a.Options))
+			}
+		}
+	}
+}
+
+func (v *validation) key(s *mapping.RecordSpec, t *tableMeta) {
+	want := slices.Sorted(slices.Values(s.KeyColumns))
+	var names []string
+	for _, k := range t.keys {
+		names = append(names, fmt.Sprintf("%s [%s] %s", k.Name, strings.Join(k.Attributes, ", "), k.Status))
+		if slices.Equal(slices.Sorted(slices.Values(k.Attributes)), want) {
+			if k.Status != "Active" {
+				v.add(s.Pos, "record %s: alternate key %s on [%s] is %s, not Active: Dataverse cannot use it yet", s.Name, k.Name, strings.Join(s.KeyColumns, ", "), k.Status)
+			}
+			return
+		}
+	}
+	if len(names) == 0 {
+		names = []string{"none"}
+	}
+	v.add(s.Pos, "record %s: table %s has no alternate key on [%s] (keys: %s)", s.Name, t.info.LogicalName, strings.Join(s.KeyColumns, ", "), strings.Join(names, "; "))
+}
+
+func (v *validation) bind(ctx context.Context, s *mapping.RecordSpec, t *tableMeta, b mapping.BindSpec) error {
+	n, ok := t.navs[b.NavProperty]
+	if !ok {
+		v.add(b.Pos, "%s has no navigation property %s (names are case sensitive)%s", t.info.LogicalName, b.NavProperty, suggest(b.NavProperty, keysOf(t.navs)))
+		return nil
+	}
+	target := b.Lookup
+	if target == "" {
+		target = v.refEntity(s, b.Ref)
+	}
+	if ref := v.byLogical[n.Referenced].EntitySetName; target != "" && ref != target {
+		v.add(b.Pos, "navigation property %s of %s points to %s, not %s", b.NavProperty, t.info.LogicalName, ref, target)
+		return nil
+	}
+	if b.Lookup == "" {
+		return nil
+	}
+	lt, err := v.table(ctx, b.Lookup)
+	if err != nil || lt == nil {
+		return err
+	}
+	for _, c := range b.LookupColumns {
+		if lt.attrs[c] == nil {
+			v.add(b.Pos, "lookup column %s does not exist in table %s%s", c, lt.info.LogicalName, suggest(c, keysOf(lt.attrs)))
+		}
+	}
+	return nil
+}
+
+// refEntity returns the entity set of the record named name in the same
+// schema as s, or "".
+func (v *validation) refEntity(s *mapping.RecordSpec, name string) string {
+	for _, o := range v.specs {
+		if o.Schema == s.Schema && o.Name == name {
+			return o.Entity
+		}
+	}
+	return ""
+}
+
+func (v *validation) suggestSet(set string) string {
+	names := make([]string, 0, len(v.bySet))
+	for n := range v.bySet {
+		names = append(names, n)
+	}
+	return suggest(set, names)
+}
+
+// suggest returns `; did you mean "X"?` for a case-insensitive match.
+func suggest(name string, candidates []string) string {
+	for _, c := range candidates {
+		if strings.EqualFold(c, name) {
+			return fmt.Sprintf("; did you mean %q?", c)
+		}
+	}
+	return ""
+}
+
+func keysOf[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys(m map[string]int64) []string { return keysOf(m) }
+
+func optionList(opts map[int64]bool) string {
+	vals := make([]int64, 0, len(opts))
+	for o := range opts {
+		vals = append(vals, o)
+	}
+	slices.Sort(vals)
+	parts := make([]string, len(vals))
+	for i, o := range vals {
+		parts[i] = fmt.Sprint(o)
+	}
+	return strings.Join(parts, ", ")
+}
