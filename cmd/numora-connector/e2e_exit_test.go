@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+	"github.com/numora/numora-connector/numora"
+)
+
+func TestE2EExitCodes(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	e.secrets = append(e.secrets, "sk_wrong_key_e2e", "wrong-client-secret-e2e")
+	badRules := filepath.Join(e.dir, "bad-mappings.yaml")
+	if err := os.WriteFile(badRules, []byte("version: 1\nschemas:\n  invoice_v2:\n    records:\n      - name: x\n        entity: new_vendorinvoices\n        key: document\n        colums: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badConfig := filepath.Join(e.dir, "conf", "connector.yaml")
+	if err := os.Mkdir(filepath.Dir(badConfig), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(badConfig, []byte("run:\n  concurrancy: 4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		env    []string
+		args   []string
+		want   int
+		stderr string
+	}{
+		{"unknown command", nil, []string{"runn"}, exitUsage, `did you mean "run"`},
+		{"unknown flag", nil, []string{"run", "--concurency", "4"}, exitUsage, "flag provided but not defined"},
+		{"no api key", []string{"NUMORA_API_KEY="}, []string{"run", "--config", os.DevNull}, exitUsage, "NUMORA_API_KEY"},
+		{"http to a remote host", []string{"NUMORA_BASE_URL=http://numora.example.com"}, []string{"run"}, exitUsage, "loopback"},
+		{"unknown config key", nil, []string{"run", "--config", badConfig}, exitUsage, `connector.yaml:2: unknown setting "concurrancy"`},
+		{"broken mapping", []string{"CONNECTOR_MAPPINGS=" + badRules}, []string{"run"}, exitUsage, "bad-mappings.yaml:8:"},
+		{"validate broken mapping", nil, []string{"validate", "--mappings", badRules}, exitUsage, "bad-mappings.yaml:8:"},
+		{"numora key refused", []string{"NUMORA_API_KEY=sk_wrong_key_e2e"}, []string{"run"}, exitUnavailable, "401"},
+		{"dataverse secret refused", []string{"AZURE_CLIENT_SECRET=wrong-client-secret-e2e"}, []string{"run"}, exitUnavailable, "destination"},
+		{"check refused", []string{"AZURE_CLIENT_SECRET=wrong-client-secret-e2e"}, []string{"check"}, exitUnavailable, ""},
+		{"validate ok", nil, []string{"validate"}, exitOK, ""},
+		{"check ok", nil, []string{"check"}, exitOK, ""},
+		{"help", nil, []string{"help", "run"}, exitOK, ""},
+		{"version", nil, []string{"version"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.run(t, tt.env, tt.args...)
+			if r.code != tt.want || !strings.Contains(r.stderr, tt.stderr) {
+				t.Errorf("got %v\nwant exit %d with %q on stderr", r, tt.want, tt.stderr)
+			}
+		})
+	}
+	for table, n := range e.rowCounts() {
+		if n != 0 {
+			t.Errorf("failed runs wrote %d rows into %s", n, table)
+		}
+	}
+	// The outbox is untouched; a good run now delivers everything: exit 0.
+	if r := e.run(t, nil, "run"); r.code != exitOK {
+		t.Errorf("good run: %v", r)
+	}
+}
+
+func TestE2ECircuitBreakerStopsTheRun(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	e.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Path: "$batch", Status: 503})
+	start := time.Now()
+	r := e.run(t, nil, "run", "--summary-json", e.summaryPath(), "--concurrency", "2")
+	if r.code != exitProblems || !strings.Contains(r.stdout, "circuit breaker") {
+		t.Fatalf("want exit 1 and the breaker named: %v", r)
+	}
+	t.Logf("breaker run took %v", time.Since(start))
+	untouched := 0
+	for _, d := range e.sb.docs {
+		got := e.accepted(d.fixture.ID)
+		switch {
+		case len(got) == 0:
+			untouched++
+		case got[0].Status != numora.DeliveryFailed || !strings.HasPrefix(got[0].ErrorCode, "crm_"):
+			t.Errorf("%s: callback %+v, want failed with a crm_ retryable code", d.fixture.ID, got[0])
+		}
+	}
+	if untouched == 0 {
+		t.Error("every document was attempted; the breaker should have stopped intake")
+	}
+	if n := len(e.sb.numora.OutboxIDs()); n != len(e.sb.docs) {
+		t.Errorf("%d documents in the outbox, want all %d left for the next run", n, len(e.sb.docs))
+	}
+}
+
+func TestE2ESIGTERMMidRun(t *testing.T) {
+	e := newE2E(t, only("none"))
+	e.sb.numora.Generate(60, 11)
+	e.sb.dv.SetLatency(40 * time.Millisecond)
+	ids := e.sb.numora.OutboxIDs()
+	cmd := exec.Command(binary, "run", "--concurrency", "3", "--log-format", "json", "--summary-json", e.summaryPath())
+	cmd.Dir, cmd.Env = e.dir, e.env
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	sc, signalled := bufio.NewScanner(logs), false
+	for sc.Scan() {
+		stderr.WriteString(sc.Text() + "\n")
+		if !signalled && strings.Contains(sc.Text(), `"msg":"document delivered"`) {
+			signalled = true
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_ = cmd.Wait()
+	r := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	e.noSecrets(t, r.stdout+r.stderr)
+	if !signalled || !strings.Contains(r.stdout, "stop requested") || (r.code != exitOK && r.code != exitProblems) {
+		t.Fatalf("want a stopped run: %v", r)
+	}
+	untouched := 0
+	for _, id := range ids {
+		if e.deliveredAndReportedOrUntouched(t, id) {
+			untouched++
+		}
+	}
+	if untouched == 0 {
+		t.Errorf("no document was left untouched: the stop did not stop intake")
+	}
+	sum := readSummary(t, e.summaryPath())
+	if sum.Counts.Seen+untouched != len(ids) {
+		t.Errorf("summary saw %d, %d untouched, of %d documents", sum.Counts.Seen, untouched, len(ids))
+	}
+}
+
+// deliveredAndReportedOrUntouched checks that id has exactly one recorded
+// outcome consistent with Dataverse, or none and no rows; it returns true
+// for untouched documents.
+func (e *e2e) deliveredAndReportedOrUntouched(t *testing.T, id string) bool {
+	t.Helper()
+	doc, _ := e.sb.numora.Document(id)
+	set := map[string]string{"invoice_v2": "new_vendorinvoices", "receipt_v1": "new_receipts", "contract_v1": "new_contracts"}[doc.Schema]
+	rows := 0
+	for _, row := range e.sb.dv.Rows(set) {
+		if row["new_numoradocumentid"] == id {
+			rows++
+		}
+	}
+	got := e.accepted(id)
+	switch {
+	case len(got) == 0 && rows == 0:
+		return true
+	case len(got) == 0:
+		t.Errorf("%s: written (%d rows) but not reported", id, rows)
+	case len(got) > 1:
+		t.Errorf("%s: %d callbacks, want 1", id, len(got))
+	case got[0].Status == numora.DeliverySucceeded && set != "new_contracts" && rows != 1:
+		t.Errorf("%s: reported succeeded with %d rows", id, rows)
+	case got[0].Status != numora.DeliverySucceeded && rows != 0:
+		t.Errorf("%s: reported %s but %d rows exist", id, got[0].Status, rows)
+	}
+	return false
+}
