@@ -17,23 +17,17 @@ type choiceSet struct {
 	source  map[string]int64 // labels as written, for RecordSpec
 }
 
-// newChoiceSet builds a set; it returns the labels that fold to the same
-// text with different values.
-func newChoiceSet(options map[string]int64) (choiceSet, []string) {
+// newChoiceSet builds a set from labels and values; labels must not fold
+// to the same text with different values.
+func newChoiceSet(options map[string]int64) choiceSet {
 	c := choiceSet{byLabel: map[string]int64{}, values: map[int64]bool{}, source: options}
-	var clashes []string
 	for label, v := range options {
-		f := fold(label)
-		if old, ok := c.byLabel[f]; ok && old != v {
-			clashes = append(clashes, label)
-		}
-		c.byLabel[f] = v
+		c.byLabel[fold(label)] = v
 		c.values[v] = true
 		c.labels = append(c.labels, label)
 	}
 	slices.Sort(c.labels)
-	slices.Sort(clashes)
-	return c, clashes
+	return c
 }
 
 // lookup returns the option value for a label or a numeric option value.

@@ -36,7 +36,8 @@ const (
 // value compiles a column, key or match value: a source path, a bare
 // constant (number or bool), or a mapping with from, const or expr.
 func (l *loader) value(name string, n *yaml.Node, sc scope) *valueRule {
-	v := &valueRule{name: name, typ: TypeString, loc: sc.loc, sep: sc.sep, gate: sc.gate, confirmed: sc.confirmed}
+	v := &valueRule{name: name, typ: TypeString, loc: sc.loc, sep: sc.sep, gate: sc.gate, confirmed: sc.confirmed,
+		precision: -1}
 	n = l.resolve(n)
 	v.pos = l.pos(n)
 	switch {
@@ -101,7 +102,8 @@ func (l *loader) mappingValue(v *valueRule, n *yaml.Node, sc scope) *valueRule {
 		t, _ := l.oneOf(e.val, "type", typeNames)
 		v.typ = Type(t)
 	}
-	ok = l.valueOptions(v, f, sc) && l.typeOptions(v, n, f)
+	okOpts := l.valueOptions(v, f, sc)
+	ok = l.typeOptions(v, n, f) && okOpts
 	var srcNode *yaml.Node
 	count := 0
 	for _, k := range []string{"from", "const", "expr"} {
@@ -142,7 +144,7 @@ func (l *loader) valueSource(v *valueRule, f map[string]entry, sc scope) bool {
 			l.errorf(e.val, "column %s: %s", v.name, msg)
 			return false
 		}
-		v.src = source{kind: srcExpr, text: "expr", prog: p}
+		v.src = source{kind: srcExpr, text: "expr " + quote(text), prog: p}
 		return true
 	}
 	v.src.kind = srcConst
@@ -254,13 +256,12 @@ func (l *loader) lengthOptions(v *valueRule, f map[string]entry) {
 	}
 }
 
-// precision compiles precision, defaulting to the type's maximum.
+// precision compiles precision (default: the type's maximum).
 func (l *loader) precision(v *valueRule, f map[string]entry) {
 	maxPrec := decimalPrecision
 	if v.typ == TypeMoney {
 		maxPrec = moneyPrecision
 	}
-	v.precision = maxPrec
 	if e, has := f["precision"]; has && (v.typ == TypeDecimal || v.typ == TypeMoney) {
 		p, ok := l.integer(e.val, "precision")
 		if ok && (p < 0 || int(p) > maxPrec) {
@@ -277,15 +278,20 @@ func (l *loader) choices(n *yaml.Node) *choiceSet {
 		l.errorf(n, "choices is empty")
 	}
 	opts := map[string]int64{}
+	folded := map[string]string{}
 	for _, e := range es {
-		if v, ok := l.integer(e.val, "the value of choice "+strconv.Quote(e.key.Value)); ok {
-			opts[e.key.Value] = v
+		v, ok := l.integer(e.val, "the value of choice "+strconv.Quote(e.key.Value))
+		if !ok {
+			continue
 		}
+		if other, clash := folded[fold(e.key.Value)]; clash && opts[other] != v {
+			l.errorf(e.key, "choice %q has another value than %q, which differs only by case, accents or spaces", e.key.Value, other)
+			continue
+		}
+		folded[fold(e.key.Value)] = e.key.Value
+		opts[e.key.Value] = v
 	}
-	c, clashes := newChoiceSet(opts)
-	for _, label := range clashes {
-		l.errorf(n, "choices: label %q differs from another label only by case, accents or spaces", label)
-	}
+	c := newChoiceSet(opts)
 	return &c
 }
 

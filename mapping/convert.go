@@ -155,16 +155,28 @@ func (v *valueRule) toInt(r raw) (any, *failure) {
 	return i, nil
 }
 
+// digits is the column's precision: as set, or the type's maximum.
+func (v *valueRule) digits() int {
+	switch {
+	case v.precision >= 0:
+		return v.precision
+	case v.typ == TypeMoney:
+		return moneyPrecision
+	}
+	return decimalPrecision
+}
+
 // toDecimal reads an exact decimal rounded to the column's precision.
 func (v *valueRule) toDecimal(r raw) (any, *failure) {
-	if r.kind == rawNumber && canonical(r.s, v.precision) {
+	prec := v.digits()
+	if r.kind == rawNumber && canonical(r.s, prec) {
 		return json.Number(r.s), nil
 	}
 	d, ok := v.number(r)
 	if !ok {
 		return nil, invalid(r, "a number")
 	}
-	s, ok := d.text(v.precision)
+	s, ok := d.text(prec)
 	if !ok {
 		return nil, &failure{code: CodeInvalidValue, msg: describeRaw(r) + " is out of range"}
 	}
@@ -199,6 +211,9 @@ func (v *valueRule) toTime(r raw) (any, *failure) {
 			return nil, &failure{code: CodeInvalidValue, msg: "cannot read " + describeRaw(r) + " as a " + string(v.typ) +
 				" (formats " + quoteList(v.formats) + ")"}
 		}
+	}
+	if t.Year() < minYear || t.Year() > maxYear {
+		return nil, &failure{code: CodeInvalidValue, msg: describeRaw(r) + " is outside the years Dataverse accepts (1753-9999)"}
 	}
 	if v.typ == TypeDate {
 		return formatDate(t), nil
@@ -249,7 +264,7 @@ func (v *valueRule) joinChoices(labels []string) (any, *failure) {
 		}
 		n, ok := v.choices.lookup(l)
 		if !ok {
-			return nil, &failure{code: CodeInvalidValue, msg: strconv.Quote(shorten(l)) + " is not one of the choices " +
+			return nil, &failure{code: CodeInvalidValue, msg: strconv.Quote(shorten(strings.TrimSpace(l))) + " is not one of the choices " +
 				quoteList(v.choices.labels)}
 		}
 		if seen[n] {

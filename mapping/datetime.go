@@ -38,7 +38,7 @@ func parseTime(s string, layouts []string, loc *time.Location) (time.Time, bool)
 	s = strings.TrimSpace(s)
 	for _, layout := range layouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, t.Year() >= minYear && t.Year() <= maxYear
+			return t, true
 		}
 	}
 	return time.Time{}, false

@@ -90,7 +90,7 @@ type RenderProblem struct {
 }
 
 // String returns e.g.
-// `invoice.new_totalamount (fields.total_amount): cannot read "abc" as money`.
+// `invoice.new_totalamount (fields.total_amount): cannot read "abc" as a number`.
 func (p RenderProblem) String() string {
 	var b strings.Builder
 	b.WriteString(p.Record)
@@ -103,8 +103,11 @@ func (p RenderProblem) String() string {
 		}
 		b.WriteString(p.Column)
 	}
-	if p.Source != "" {
+	switch {
+	case p.Source != "" && b.Len() > 0:
 		b.WriteString(" (" + p.Source + ")")
+	case p.Source != "":
+		b.WriteString(p.Source)
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")

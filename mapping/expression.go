@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,16 +84,35 @@ func compileExpr(text string, asBool, inItem bool) (*program, string) {
 	return &program{text: text, prog: p, uses: v.uses}, ""
 }
 
-// exprMessage shortens an expr error to one line.
+// exprMessage shortens an expr error to one line, in the rules' terms.
 func exprMessage(err error) string {
 	var fe *file.Error
 	if errors.As(err, &fe) {
+		msg := friendlyExprMessage(fe.Message)
 		if fe.Column > 0 || fe.Line > 0 {
-			return fmt.Sprintf("%s (at %d:%d)", fe.Message, fe.Line, fe.Column+1)
+			return fmt.Sprintf("%s (at %d:%d)", msg, fe.Line, fe.Column+1)
 		}
-		return fe.Message
+		return msg
 	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
+}
+
+var (
+	noFieldRE     = regexp.MustCompile(`^type mapping\.exprDocument has no field (\w+)$`)
+	unknownNameRE = regexp.MustCompile(`^unknown name (\w+)$`)
+)
+
+// friendlyExprMessage rewrites expr's messages about the environment
+// without Go type names, with a suggestion.
+func friendlyExprMessage(msg string) string {
+	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
+		return "document has no attribute " + quote(m[1]) + didYouMean(m[1], docAttrs)
+	}
+	if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
+		names := []string{"document", "fields", "confidence", "item", "metadata"}
+		return "unknown name " + quote(m[1]) + didYouMean(m[1], names) + "; expressions see " + quoteList(names)
+	}
 	return msg
 }
 

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -126,40 +127,66 @@ func parseOCRNumber(s string, sep byte) (decimal, bool) {
 // stripAffixes removes currency codes and symbols, spaces and signs around
 // the digits; signs counts the minus signs seen.
 func stripAffixes(s string) (core string, signs int, ok bool) {
-	start, end := 0, len(s)
-	for start < end {
-		r, size := utf8.DecodeRuneInString(s[start:end])
-		if (r >= '0' && r <= '9') || r == '.' || r == ',' {
-			break
-		}
-		if !affixRune(r, &signs) {
-			return "", 0, false
-		}
-		start += size
+	start := strings.IndexFunc(s, isNumberRune)
+	if start < 0 {
+		return "", 0, false
 	}
-	for end > start {
-		r, size := utf8.DecodeLastRuneInString(s[start:end])
-		if (r >= '0' && r <= '9') || r == '.' || r == ',' {
-			break
-		}
-		if !affixRune(r, &signs) {
-			return "", 0, false
-		}
-		end -= size
+	end := strings.LastIndexFunc(s, isNumberRune) + 1 // number runes are ASCII
+	if !validAffix(s[:start], &signs) || !validAffix(s[end:], &signs) {
+		return "", 0, false
 	}
 	return s[start:end], signs, true
 }
 
-// affixRune accepts a rune before or after the digits, counting minus signs.
-func affixRune(r rune, signs *int) bool {
-	switch {
-	case r == '-' || r == '\u2212':
-		*signs++
-		return true
-	case r == '+':
+func isNumberRune(r rune) bool { return (r >= '0' && r <= '9') || r == '.' || r == ',' }
+
+// validAffix accepts what may stand before or after a number: spaces,
+// signs, currency symbols and currency words ("EUR", "kr"), counting minus
+// signs.
+func validAffix(a string, signs *int) bool {
+	word := -1
+	for i, r := range a {
+		if unicode.IsLetter(r) {
+			if word < 0 {
+				word = i
+			}
+			continue
+		}
+		if word >= 0 && !currencyWord(a[word:i]) {
+			return false
+		}
+		word = -1
+		switch {
+		case r == '-' || r == '\u2212':
+			*signs++
+		case r == '+' || unicode.IsSpace(r) || unicode.Is(unicode.Sc, r):
+		default:
+			return false
+		}
+	}
+	return word < 0 || currencyWord(a[word:])
+}
+
+// currencyWords are currency names accepted in any case next to a number,
+// besides upper-case three-letter codes.
+var currencyWords = []string{"eur", "euro", "euros", "usd", "gbp", "chf", "kr", "fr", "zł", "kč", "ft", "lei", "rs"}
+
+// currencyWord reports whether w may name a currency: an ISO 4217 shaped
+// code ("EUR") or a common currency word.
+func currencyWord(w string) bool {
+	if len(w) == 3 && strings.ToUpper(w) == w && allLetters(w) {
 		return true
 	}
-	return unicode.IsLetter(r) || unicode.Is(unicode.Sc, r) || unicode.IsSpace(r)
+	return slices.Contains(currencyWords, strings.ToLower(w))
+}
+
+func allLetters(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // splitRuns splits core into digit runs and the separators between them;

@@ -91,7 +91,7 @@ func (st *state) skipIf() error {
 		out, err := sk.when.run(st.env())
 		if err != nil {
 			return &RenderError{DocumentID: st.res.ID, Problems: []RenderProblem{{
-				Code: CodeExpressionFailed, Source: "skip_if", Message: quote(sk.when.text) + ": " + err.Error()}}}
+				Code: CodeExpressionFailed, Source: "skip_if " + quote(sk.when.text), Message: err.Error()}}}
 		}
 		if b, _ := out.(bool); b {
 			return &SkipError{Reason: sk.reason.render(st.env())}
@@ -117,6 +117,10 @@ func (st *state) checkDocument() {
 	}
 	li := st.res.LineItems
 	for i := range li {
+		if li[i].ID == "" {
+			st.plan.Warnings = append(st.plan.Warnings, "line item "+strconv.Itoa(i+1)+
+				" has no id: its rows are keyed by position (#"+strconv.Itoa(i+1)+")")
+		}
 		for j := range i {
 			if li[i].ID != "" && li[i].ID == li[j].ID {
 				st.problems = append(st.problems, RenderProblem{Code: CodeInvalidDocument,

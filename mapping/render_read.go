@@ -35,7 +35,7 @@ func (st *state) read(rr *recordRule, v *valueRule) (raw, bool) {
 	}
 	out, err := src.prog.run(st.env())
 	if err != nil {
-		st.problem(CodeExpressionFailed, rr, v, quote(src.prog.text)+": "+err.Error())
+		st.problem(CodeExpressionFailed, rr, v, err.Error())
 		return raw{}, false
 	}
 	return rawFromAny(out), true
@@ -185,14 +185,15 @@ func (st *state) lookup(rr *recordRule, b *bindRule) *Lookup {
 func (st *state) missingMatch(rr *recordRule, b *bindRule, m *valueRule) {
 	lr := b.lookup
 	what := "nothing to look up in " + lr.entity + ": " + m.name + " is empty"
-	if m.src.text != "" && m.src.kind != srcConst {
-		what += " (" + m.src.text + ")"
+	from := ""
+	if m.src.kind != srcConst {
+		from = " (" + m.src.text + ")"
 	}
 	switch lr.onMissing {
 	case OnMissingSkip:
-		st.skips = append(st.skips, lr.label+": "+what)
+		st.skips = append(st.skips, lr.label+": "+what+from)
 	case OnMissingNull:
-		st.plan.Warnings = append(st.plan.Warnings, rr.name+st.bracket(rr)+"."+b.nav+": not bound, "+what+" (on_missing: null)")
+		st.plan.Warnings = append(st.plan.Warnings, rr.name+st.bracket(rr)+"."+b.nav+": not bound (on_missing: null): "+what+from)
 	default:
 		st.problem(CodeRequiredMissing, rr, m, what)
 	}

@@ -14,10 +14,25 @@ func suggest(word string, candidates []string) string {
 		}
 	}
 	limit := max(1, min(3, len([]rune(word))/3))
-	if bestDist < 0 || bestDist > limit || best == word {
-		return ""
+	if bestDist >= 0 && bestDist <= limit && best != word {
+		return best
 	}
-	return best
+	return uniquePrefix(lw, candidates)
+}
+
+// uniquePrefix returns the one candidate that starts with word ("skip" →
+// "skip_document"), or "".
+func uniquePrefix(word string, candidates []string) string {
+	found := ""
+	for _, c := range candidates {
+		if len(word) >= 3 && strings.HasPrefix(strings.ToLower(c), word) && c != word {
+			if found != "" {
+				return ""
+			}
+			found = c
+		}
+	}
+	return found
 }
 
 // didYouMean returns ` (did you mean "x"?)` for the closest candidate, or "".
@@ -28,26 +43,31 @@ func didYouMean(word string, candidates []string) string {
 	return ""
 }
 
-// levenshtein is the edit distance between a and b, in runes.
+// levenshtein is the edit distance between a and b, in runes, counting a
+// swap of two neighbours as one edit (optimal string alignment).
 func levenshtein(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }
 
 // quoteList renders names as `"a", "b", "c"` for messages.
