@@ -123,7 +123,10 @@ func escapeQuery(path string) string {
 	if !ok {
 		return path
 	}
-	parts := strings.Split(q, "&")
+	parts := strings.Split(q, "&$")
+	for i := 1; i < len(parts); i++ {
+		parts[i] = "$" + parts[i]
+	}
 	for i, kv := range parts {
 		k, v, _ := strings.Cut(kv, "=")
 		parts[i] = k + "=" + url.QueryEscape(v)

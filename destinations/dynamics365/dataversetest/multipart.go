@@ -93,7 +93,7 @@ func hasBareLF(b []byte) bool {
 // request line, headers, body.
 func parseHTTPPart(content []byte) (method, url string, h http.Header, body []byte, err error) {
 	line, rest, found := bytes.Cut(content, []byte("\r\n"))
-	if !found {
+	if !found || hasBareLF(line) {
 		if bytes.Contains(content, []byte("\n")) {
 			return "", "", nil, nil, errLF
 		}

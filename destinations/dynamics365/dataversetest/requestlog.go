@@ -3,6 +3,7 @@ package dataversetest
 import (
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +55,6 @@ type requestLog struct {
 	cap       int
 	entries   []Request
 	next      int
-	full      bool
 	stats     Stats
 	throttled map[string]int64
 }
@@ -106,7 +106,9 @@ func (l *requestLog) list() []Request {
 	defer l.mu.Unlock()
 	out := make([]Request, 0, len(l.entries))
 	out = append(out, l.entries[l.next:]...)
-	return append(out, l.entries[:l.next]...)
+	out = append(out, l.entries[:l.next]...)
+	slices.SortStableFunc(out, func(a, b Request) int { return compareInt(a.Seq, b.Seq) })
+	return out
 }
 
 func (l *requestLog) snapshot() Stats {

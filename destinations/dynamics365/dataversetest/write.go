@@ -100,7 +100,7 @@ func (s *Server) upsert(op *operation, t *target, x *tx, body *writeBody, refs m
 	}
 	entityID := s.entityURL(td, r.id)
 	if t.key.key != nil {
-		entityID = s.serviceRoot() + td.EntitySet + "(" + t.key.text + ")"
+		entityID = s.serviceRoot() + td.EntitySet + "(" + escapeKey(t.key.text) + ")"
 	}
 	resp := s.noContent(td, r, entityID)
 	resp.entityURL = s.entityURL(td, r.id)
@@ -192,4 +192,20 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// escapeKey percent-encodes a key predicate for a URL, keeping the OData
+// punctuation (quotes, commas, equals) readable.
+func escapeKey(s string) string {
+	const keep = "-._~'(),=!$;@"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
