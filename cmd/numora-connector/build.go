@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/numora/numora-connector/destinations/dynamics365"
+	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora"
 )
@@ -46,6 +47,9 @@ func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras
 		CertificatePath: d.CertificatePath, CertificatePassword: d.CertificatePassword,
 		AuthorityHost: d.AuthorityHost, MaxConcurrency: d.MaxConcurrency, RequestTimeout: d.RequestTimeout,
 		RootCAs: x.rootCAs, Logger: log, Getenv: func(string) string { return "" },
+		Retry: retry.Policy{MaxAttempts: d.Retry.MaxAttempts, BaseDelay: d.Retry.BaseDelay,
+			MaxDelay: d.Retry.MaxDelay, MaxTotalWait: d.Retry.MaxTotalWait},
+		Breaker: dynamics365.BreakerConfig{Failures: d.Breaker.Failures, OpenTimeout: d.Breaker.OpenTimeout},
 	}
 	dst, err := dynamics365.New(ctx, dc)
 	if err != nil {

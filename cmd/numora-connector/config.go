@@ -67,6 +67,29 @@ type dynamicsConfig struct {
 	MaxConcurrency int `yaml:"max_concurrency"`
 	// RequestTimeout bounds one Dataverse request; default 2m.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// Retry bounds the retries of one Dataverse request.
+	Retry retryConfig `yaml:"retry"`
+	// Breaker configures the circuit breaker that stops a run when
+	// Dataverse keeps failing.
+	Breaker breakerConfig `yaml:"breaker"`
+}
+
+type retryConfig struct {
+	// MaxAttempts per request, first one included; default 5.
+	MaxAttempts int `yaml:"max_attempts"`
+	// BaseDelay and MaxDelay bound the full-jitter backoff; default 500ms, 30s.
+	BaseDelay time.Duration `yaml:"base_delay"`
+	MaxDelay  time.Duration `yaml:"max_delay"`
+	// MaxTotalWait caps the waiting for one request; default 2m.
+	MaxTotalWait time.Duration `yaml:"max_total_wait"`
+}
+
+type breakerConfig struct {
+	// Failures is the number of consecutive failed requests that opens the
+	// breaker; default 5; negative disables it.
+	Failures int `yaml:"failures"`
+	// OpenTimeout is how long it stays open before probing; default 30s.
+	OpenTimeout time.Duration `yaml:"open_timeout"`
 }
 
 type runConfig struct {

@@ -72,8 +72,12 @@ func TestE2EExitCodes(t *testing.T) {
 func TestE2ECircuitBreakerStopsTheRun(t *testing.T) {
 	e := newE2E(t, only("delivered"))
 	e.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Path: "$batch", Status: 503})
+	conf := filepath.Join(e.dir, "fast-retries.yaml")
+	if err := os.WriteFile(conf, []byte("dynamics:\n  retry: {max_attempts: 3, base_delay: 10ms, max_delay: 50ms}\n  breaker: {failures: 3}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
-	r := e.run(t, nil, "run", "--summary-json", e.summaryPath(), "--concurrency", "2")
+	r := e.run(t, nil, "run", "--config", conf, "--summary-json", e.summaryPath(), "--concurrency", "2")
 	if r.code != exitProblems || !strings.Contains(r.stdout, "circuit breaker") {
 		t.Fatalf("want exit 1 and the breaker named: %v", r)
 	}
