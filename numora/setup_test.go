@@ -126,3 +126,6 @@ func noSecret(t *testing.T, what, s string) {
 		t.Errorf("%s leaks the API key: %s", what, s)
 	}
 }
+
+// secretKey returns the test API key as a secret.
+func secretKey() secret.String { return secret.New(apiKey) }

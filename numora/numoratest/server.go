@@ -111,27 +111,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.sleep(r.Context(), f.Latency)
 		}
 	}
-	defer func() { s.requests.add(&s.mu, entry) }() // also when a drop aborts the handler
-	entry.Status = s.serveWithFault(&exchange{w: sw, r: r, rid: rid, route: rt, auth: entry.AuthOK}, f)
+	status, dropConn := s.serveWithFault(&exchange{w: sw, r: r, rid: rid, route: rt, auth: entry.AuthOK}, f)
+	entry.Status = status
+	s.requests.add(&s.mu, entry) // before a drop, so the log is complete when the client sees it
+	if dropConn {
+		drop(w)
+	}
 }
 
-// serveWithFault runs the endpoint unless the fault replaces it, and
-// returns the status sent (0 for a dropped connection).
-func (s *Server) serveWithFault(ex *exchange, f *Fault) int {
+// serveWithFault runs the endpoint unless the fault replaces it. It returns
+// the status sent, or 0 and true when the connection must be dropped.
+func (s *Server) serveWithFault(ex *exchange, f *Fault) (int, bool) {
 	switch {
 	case f == nil || (f.Status == 0 && !f.Drop):
 		s.serve(ex)
-		return ex.w.status()
+		return ex.w.status(), false
 	case f.AfterHandling:
 		rec := httptest.NewRecorder()
 		s.serve(&exchange{w: &statusWriter{ResponseWriter: rec}, r: ex.r, rid: ex.rid, route: ex.route, auth: ex.auth})
 	}
 	if f.Drop {
-		drop(ex.w)
-		return 0
+		return 0, true
 	}
 	writeFault(ex.w, f, ex.rid)
-	return f.Status
+	return f.Status, false
 }
 
 // serve checks the key and runs the endpoint.
