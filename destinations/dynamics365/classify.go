@@ -45,17 +45,17 @@ func classify(err error) *destinations.Error {
 	}
 	var api *APIError
 	if errors.As(err, &api) {
-		return classifyAPI(api)
+		return classifyAPI(api, err)
 	}
 	var te *tokenError
 	if errors.As(err, &te) {
-		return classifyToken(te)
+		return classifyToken(te, err)
 	}
 	return classifyTransport(err)
 }
 
-func classifyAPI(e *APIError) *destinations.Error {
-	out := &destinations.Error{Class: destinations.Permanent, Message: e.Message, Err: e}
+func classifyAPI(e *APIError, err error) *destinations.Error {
+	out := &destinations.Error{Class: destinations.Permanent, Message: e.Message, Err: err}
 	switch {
 	case isTransientStatus(e.StatusCode, e.Code):
 		out.Class = destinations.Transient
@@ -87,22 +87,22 @@ func isTransientStatus(status int, code string) bool {
 	return false
 }
 
-func classifyToken(e *tokenError) *destinations.Error {
+func classifyToken(e *tokenError, err error) *destinations.Error {
 	var af *azidentity.AuthenticationFailedError
 	if errors.As(e, &af) && af.RawResponse != nil {
 		if isTransientStatus(af.RawResponse.StatusCode, "") {
 			return &destinations.Error{Class: destinations.Transient, Code: "auth_unavailable",
-				Message: "the token service is unavailable: " + oneLine(af.Error()), Err: e}
+				Message: "the token service is unavailable: " + oneLine(af.Error()), Err: err}
 		}
 		return &destinations.Error{Class: destinations.Permanent, Code: "auth_failed",
-			Message: "the token service refused the credentials: " + oneLine(af.Error()), Err: e}
+			Message: "the token service refused the credentials: " + oneLine(af.Error()), Err: err}
 	}
 	if t := classifyTransport(e.err); t.Class == destinations.Transient && t.Code != "crm_error" {
 		return &destinations.Error{Class: destinations.Transient, Code: "auth_unavailable",
-			Message: "the token service is unreachable: " + t.Message, Err: e}
+			Message: "the token service is unreachable: " + t.Message, Err: err}
 	}
 	return &destinations.Error{Class: destinations.Permanent, Code: "auth_failed",
-		Message: "no token: " + oneLine(e.err.Error()), Err: e}
+		Message: "no token: " + oneLine(e.err.Error()), Err: err}
 }
 
 // classifyTransport sorts errors that carry no HTTP status.

@@ -1,6 +1,7 @@
 package dynamics365
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -35,7 +36,8 @@ var compatibleTypes = map[mapping.Type][]string{
 // values among its options; key columns are exactly an Active alternate
 // key; each bind names a navigation property of the table whose target is
 // the lookup's entity set (or the referenced record's), and lookup columns
-// exist there. Each problem carries the rules-file position.
+// exist there. Each problem carries the rules-file position; problems come
+// in file order.
 func (d *Destination) ValidateRecords(ctx context.Context, specs []mapping.RecordSpec) ([]mapping.Problem, error) {
 	all, err := d.allEntities(ctx)
 	if err != nil {
@@ -50,6 +52,9 @@ func (d *Destination) ValidateRecords(ctx context.Context, specs []mapping.Recor
 			return nil, classify(err)
 		}
 	}
+	slices.SortStableFunc(v.problems, func(a, b mapping.Problem) int {
+		return cmp.Or(strings.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
 	return v.problems, nil
 }
 
@@ -94,11 +99,11 @@ func (v *validation) record(ctx context.Context, s *mapping.RecordSpec) error {
 		v.add(s.Pos, "record %s: Dataverse has no entity set %q%s", s.Name, s.Entity, v.suggestSet(s.Entity))
 		return nil
 	}
-	for _, c := range s.Columns {
-		v.column(s, t, c)
-	}
 	if len(s.KeyColumns) > 0 {
 		v.key(s, t)
+	}
+	for _, c := range s.Columns {
+		v.column(s, t, c)
 	}
 	for _, b := range s.Binds {
 		if err := v.bind(ctx, s, t, b); err != nil {

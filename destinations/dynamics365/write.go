@@ -152,7 +152,7 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 	}
 	if preview {
 		ph, err := w.addQuery(recordLabel(rec)+": key values Dataverse refuses in a URL", rec.Entity, rec.Key.Columns)
-		r.keyPath = rec.Entity + "(" + ph + ")"
+		r.guid, r.keyPath = ph, rec.Entity+"("+ph+")"
 		return err
 	}
 	ids, err := w.d.queryIDs(ctx, rec.Entity, rec.Key.Columns)
