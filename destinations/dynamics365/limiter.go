@@ -70,6 +70,14 @@ func (l *limiter) release(throttled bool) {
 	l.wake()
 }
 
+// giveBack returns an unused slot without counting it as an outcome.
+func (l *limiter) giveBack() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight--
+	l.wake()
+}
+
 // setHint records the server's recommended degree of parallelism.
 func (l *limiter) setHint(n int) {
 	if n <= 0 {

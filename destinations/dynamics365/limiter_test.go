@@ -33,6 +33,11 @@ func TestLimiterAIMD(t *testing.T) {
 	if got := l.current(); got != 2 {
 		t.Errorf("after a 429 at limit 5: limit %d, want 2 (halved)", got)
 	}
+	l.acquire(ctx)
+	l.giveBack()
+	if got := l.current(); got != 2 || l.inflight != 0 {
+		t.Errorf("giveBack changed the limit to %d (inflight %d), want 2 (0)", got, l.inflight)
+	}
 	l.setHint(1)
 	if got := l.current(); got != 1 {
 		t.Errorf("after x-ms-dop-hint 1: limit %d, want 1", got)

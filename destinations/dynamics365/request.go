@@ -94,10 +94,7 @@ func mayResend(req *request, err error) bool {
 // attempt sends req once after the gate opens and a concurrency slot is
 // free; a 401 invalidates the token and resends once.
 func (d *Destination) attempt(ctx context.Context, req *request) (*response, error) {
-	if _, err := d.gate.wait(ctx); err != nil {
-		return nil, err
-	}
-	if err := d.limiter.acquire(ctx); err != nil {
+	if err := d.admit(ctx); err != nil {
 		return nil, err
 	}
 	resp, err := d.roundTrip(ctx, req)
@@ -117,6 +114,23 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 		return resp, req.check(resp)
 	}
 	return resp, d.checkResponse(req, resp)
+}
+
+// admit waits until the throttling gate is open and a concurrency slot is
+// free; a pause that began while waiting for the slot is waited out too.
+func (d *Destination) admit(ctx context.Context) error {
+	for {
+		if _, err := d.gate.wait(ctx); err != nil {
+			return err
+		}
+		if err := d.limiter.acquire(ctx); err != nil {
+			return err
+		}
+		if d.gate.remaining() == 0 {
+			return nil
+		}
+		d.limiter.giveBack()
+	}
 }
 
 // roundTrip sends req over HTTP and reads the whole response.
