@@ -113,7 +113,7 @@ func (c *Client) httpClient(given *http.Client) *http.Client {
 	next := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if o := originOf(req.URL); o != c.origin {
-			return fmt.Errorf("%w: %w: to %s", errRedirect, ErrOtherOrigin, o)
+			return fmt.Errorf("%w: redirect to %s", ErrOtherOrigin, o)
 		}
 		if next == nil {
 			if len(via) >= 10 {
@@ -152,16 +152,17 @@ func escapeSegment(s string) string {
 	return url.PathEscape(s)
 }
 
-// resolve resolves a URL Numora returned (result_url, dispatch_url) against
-// the base URL and refuses it when it leaves the base origin.
-func (c *Client) resolve(ref string) (*url.URL, error) {
+// resolve resolves a URL Numora returned (what names it: "result_url of
+// doc_1") against the base URL and refuses it when it leaves the base
+// origin.
+func (c *Client) resolve(ref, what string) (*url.URL, error) {
 	r, err := url.Parse(ref)
-	if err != nil {
-		return nil, fmt.Errorf("numora: bad URL %q from Numora: %v", ref, err) // %v: a parse error is not a network error
+	if err != nil { // %v: a parse error is not a network error
+		return nil, fmt.Errorf("numora: bad %s %q: %v", what, ref, err)
 	}
 	u := c.base.ResolveReference(r)
 	if o := originOf(u); o != c.origin {
-		return nil, fmt.Errorf("%w: %s (configured %s)", ErrOtherOrigin, o, c.origin)
+		return nil, fmt.Errorf("%w: %s is on %s, not %s", ErrOtherOrigin, what, o, c.origin)
 	}
 	return u, nil
 }

@@ -48,8 +48,8 @@ func (c *Client) ResultOf(ctx context.Context, item OutboxItem) (*Result, error)
 	u := c.endpoint(nil, "v1", "documents", item.DocumentID, "result")
 	if item.ResultURL != "" {
 		var err error
-		if u, err = c.resolve(item.ResultURL); err != nil {
-			return nil, fmt.Errorf("numora: result of %s: %w", item.DocumentID, err)
+		if u, err = c.resolve(item.ResultURL, "result_url of "+item.DocumentID); err != nil {
+			return nil, err
 		}
 	}
 	r, err := c.result(ctx, item.DocumentID, u)

@@ -105,9 +105,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// Unwrap lets http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // status returns the status sent, 200 if none was written.
 func (w *statusWriter) status() int {
 	if w.code == 0 {
