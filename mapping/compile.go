@@ -81,7 +81,7 @@ func (l *loader) syntaxError(err error) {
 
 // rules compiles the top-level mapping.
 func (l *loader) rules(n *yaml.Node) *Rules {
-	f, ok := l.fields(n, "the rules file", []string{"version", "defaults", "schemas"})
+	f, ok := l.fields(n, "the rules file", topKeys(n))
 	if !ok {
 		return nil
 	}
@@ -108,6 +108,20 @@ func (l *loader) rules(n *yaml.Node) *Rules {
 		r.order = append(r.order, name)
 	}
 	return r
+}
+
+// topKeys are the top-level keys: version, defaults, schemas, and any
+// "x-" key, which is ignored (a place for YAML anchors to reuse).
+func topKeys(n *yaml.Node) []string {
+	keys := []string{"version", "defaults", "schemas"}
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i].Value; strings.HasPrefix(k, "x-") {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
 }
 
 // version checks version: 1.
