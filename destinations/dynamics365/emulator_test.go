@@ -429,3 +429,24 @@ func TestEmulatorConcurrencyLimit(t *testing.T) {
 		t.Errorf("concurrency limit %d, want at most the x-ms-dop-hint 2", got)
 	}
 }
+
+func TestEmulatorUpdateOnlyMissingRowFails(t *testing.T) {
+	d, s, _ := emu(t, nil)
+	seedVendor(s)
+	_, err := d.Deliver(context.Background(), invoicePlan(mapping.ModeUpdate, "INV-404", mapping.OnMissingFail))
+	if got := codeOf(err); got != "crm_404_0x80060891" || destinations.Classify(err) != destinations.Permanent {
+		t.Fatalf("got %v (%s), want permanent crm_404_0x80060891", err, got)
+	}
+	if n := s.Count("new_vendorinvoices") + s.Count("new_vendorinvoicelines"); n != 0 {
+		t.Errorf("%d rows written, want none", n)
+	}
+	var ifMatch bool
+	for _, r := range s.Requests() {
+		if r.InBatch && r.ContentID == "1" && r.Header.Get("If-Match") == "*" {
+			ifMatch = true
+		}
+	}
+	if !ifMatch {
+		t.Error("the update-only part did not carry If-Match: *")
+	}
+}
