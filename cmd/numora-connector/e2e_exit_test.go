@@ -176,3 +176,48 @@ func (e *e2e) deliveredAndReportedOrUntouched(t *testing.T, id string) bool {
 	}
 	return false
 }
+
+func TestE2EDispatchMode(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	e.sb.numora.SetDispatch(numora.StatusPushSucceeded, 0)
+	conf := filepath.Join(e.dir, "dispatch.yaml")
+	if err := os.WriteFile(conf, []byte("run:\n  dispatch_poll: 10ms\n  dispatch_timeout: 20s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.run(t, nil, "dispatch", "--config", conf)
+	if r.code != exitOK || !strings.Contains(r.stdout, "(dispatch)") || !strings.Contains(r.stdout, "delivered 21") {
+		t.Errorf("dispatch: %v", r)
+	}
+	for table, n := range e.rowCounts() {
+		if n != 0 {
+			t.Errorf("dispatch mode wrote %d rows into %s itself", n, table)
+		}
+	}
+}
+
+func TestE2ELoopModeStopsOnSIGTERM(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	cmd := exec.Command(binary, "run", "--interval", "1h", "--log-format", "json")
+	cmd.Dir, cmd.Env = e.dir, e.env
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(logs)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"msg":"run finished"`) {
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitOK || strings.Count(stdout.String(), "Run run-") != 1 {
+		t.Errorf("exit %d, want 0 after one pass:\n%s", code, stdout.String())
+	}
+}
