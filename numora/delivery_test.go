@@ -171,6 +171,21 @@ func TestDispatchAndWait(t *testing.T) {
 	}
 }
 
+func TestDispatchLostAnswer(t *testing.T) {
+	e := setup(t)
+	e.srv.Fail(numoratest.EndpointDispatch, numoratest.Fault{Drop: true, AfterHandling: true, Times: 1})
+	if err := e.c.Dispatch(context.Background(), invoiceID, "dynamics365"); err != nil {
+		t.Fatalf("got %v, want success: the first try was queued", err)
+	}
+	reqs := e.requests(numoratest.EndpointDispatch)
+	if len(reqs) != 2 || reqs[0].Status != 0 || reqs[1].Status != 409 {
+		t.Errorf("got %+v, want a dropped try and a 409", reqs)
+	}
+	if d, _ := e.srv.Document(invoiceID); d.Status != numora.StatusPushPending {
+		t.Errorf("got %s, want push_pending", d.Status)
+	}
+}
+
 func TestDispatchErrors(t *testing.T) {
 	e := setup(t)
 	tests := []struct {

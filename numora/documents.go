@@ -111,7 +111,9 @@ func (c *Client) ReportDelivery(ctx context.Context, id string, d Delivery) erro
 // Dispatch asks Numora to deliver the document itself: POST
 // /v1/documents/{id}/dispatch with {"provider": provider} (an empty
 // provider sends {}). A 2xx (202 Accepted) means queued, not done; watch
-// the outcome with WaitDelivered.
+// the outcome with WaitDelivered. As for ReportDelivery, a 409 answering a
+// retry means the earlier try was queued and counts as success; a 409 on
+// the first try (already pending, not deliverable) is returned.
 func (c *Client) Dispatch(ctx context.Context, id, provider string) error {
 	if id == "" {
 		return errNoID
@@ -122,7 +124,8 @@ func (c *Client) Dispatch(ctx context.Context, id, provider string) error {
 	if err != nil {
 		return fmt.Errorf("numora: dispatch %s: %w", id, err)
 	}
-	return c.do(ctx, &call{method: http.MethodPost, url: c.endpoint(nil, "v1", "documents", id, "dispatch"), body: body})
+	return c.do(ctx, &call{method: http.MethodPost, url: c.endpoint(nil, "v1", "documents", id, "dispatch"),
+		body: body, replayConflictOK: true})
 }
 
 // DefaultPoll is WaitDelivered's interval when poll <= 0.

@@ -1,6 +1,7 @@
 package numoratest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -54,7 +55,10 @@ func (s *Server) Document(id string) (numora.Document, bool) {
 	d.settle(s.now())
 	snap := *d
 	s.mu.Unlock()
-	return snap.document(), true
+	out := snap.document()
+	out.Metadata = bytes.Clone(out.Metadata) // shared with the store
+	out.ExternalID, out.DuplicateOf = clonePtr(out.ExternalID), clonePtr(out.DuplicateOf)
+	return out, true
 }
 
 // Result returns the document's result as GET /v1/documents/{id}/result
@@ -130,4 +134,13 @@ func (s *Server) CompleteDispatches() {
 			d.settle(d.pending.at)
 		}
 	}
+}
+
+// clonePtr copies *p so callers cannot change the store through it.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
