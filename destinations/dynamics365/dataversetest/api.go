@@ -22,8 +22,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.setCommonHeaders(w.Header())
 	resp := s.admitAndRun(w, r, body, &entry)
 	if resp == nil {
-		s.log.add(entry) // dropped connection
-		return
+		return // dropped connection, already logged
 	}
 	entry.Status, entry.Code = resp.status, resp.errCode
 	s.log.add(entry)
@@ -78,7 +77,7 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 	fault := s.faults.pick(r.Method, entry.Path)
 	if fault != nil {
 		entry.Fault = [...]string{"status", "drop", "slow"}[fault.Kind]
-		if resp, handled := s.faultBefore(w, r, fault); handled {
+		if resp, handled := s.faultBefore(w, r, fault, entry); handled {
 			return resp
 		}
 	}
@@ -88,7 +87,7 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 		_ = s.cfg.Sleep(r.Context(), time.Duration(s.execTime.Load())*time.Duration(max(ops, 1)))
 	}
 	if fault != nil && fault.AfterWrite {
-		return s.faultAfter(w, r, fault, resp)
+		return s.faultAfter(w, r, fault, resp, entry)
 	}
 	return resp
 }
@@ -96,14 +95,14 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 // faultBefore applies a fault before the request runs; handled is false
 // when the request should still run (AfterWrite faults, slow faults that
 // waited).
-func (s *Server) faultBefore(w http.ResponseWriter, r *http.Request, f *Fault) (*response, bool) {
+func (s *Server) faultBefore(w http.ResponseWriter, r *http.Request, f *Fault, entry *Request) (*response, bool) {
 	switch {
 	case f.Kind == FaultStatus:
 		return f.statusResponse(), true
 	case f.AfterWrite:
 		return nil, false
 	case f.Kind == FaultDrop:
-		dropConnection(w)
+		s.drop(w, entry)
 		return nil, true
 	}
 	if err := s.cfg.Sleep(r.Context(), f.Delay); err != nil {
@@ -112,13 +111,19 @@ func (s *Server) faultBefore(w http.ResponseWriter, r *http.Request, f *Fault) (
 	return nil, false
 }
 
-func (s *Server) faultAfter(w http.ResponseWriter, r *http.Request, f *Fault, resp *response) *response {
+func (s *Server) faultAfter(w http.ResponseWriter, r *http.Request, f *Fault, resp *response, entry *Request) *response {
 	if f.Kind == FaultDrop {
-		dropConnection(w)
+		s.drop(w, entry)
 		return nil
 	}
 	_ = s.cfg.Sleep(r.Context(), f.Delay)
 	return resp
+}
+
+// drop logs the request (status 0) and closes the connection.
+func (s *Server) drop(w http.ResponseWriter, entry *Request) {
+	s.log.add(*entry)
+	dropConnection(w)
 }
 
 // dropConnection closes the client connection without a response.

@@ -94,6 +94,11 @@ func WithModel(m *Model) Option { return func(c *Config) { c.Model = m } }
 // WithClock sets the clock for token expiry and limit windows.
 func WithClock(now func() time.Time) Option { return func(c *Config) { c.Now = now } }
 
+// WithSleep replaces the wait used for latency and slow faults.
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *Config) { c.Sleep = sleep }
+}
+
 // WithLimits sets the service-protection limits.
 func WithLimits(l Limits) Option { return func(c *Config) { c.Limits = l } }
 

@@ -197,7 +197,7 @@ func containsString(list []string, s string) bool {
 // escapeKey percent-encodes a key predicate for a URL, keeping the OData
 // punctuation (quotes, commas, equals) readable.
 func escapeKey(s string) string {
-	const keep = "-._~'(),=!$;@"
+	const keep = "-._~'(),=!$;@:"
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
