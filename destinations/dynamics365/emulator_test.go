@@ -23,7 +23,7 @@ import (
 // slide its service-protection windows) and returns a destination that
 // authenticates with a client secret through MSAL against the emulator's
 // TLS token service.
-func emu(t *testing.T, opts []dataversetest.Option, mods ...func(*Config)) (*Destination, *dataversetest.Server, *retry.FakeClock) {
+func emu(t testing.TB, opts []dataversetest.Option, mods ...func(*Config)) (*Destination, *dataversetest.Server, *retry.FakeClock) {
 	t.Helper()
 	clock := retry.NewFakeClock(time.Now())
 	opts = append([]dataversetest.Option{dataversetest.WithCleanup(t), dataversetest.WithClock(clock.Now)}, opts...)
