@@ -110,3 +110,23 @@ func TestIsPublicAuthority(t *testing.T) {
 		}
 	}
 }
+
+func TestNewBuildsEveryAuthMode(t *testing.T) {
+	tokenFile := t.TempDir() + "/token"
+	t.Setenv("AZURE_FEDERATED_TOKEN_FILE", tokenFile)
+	for _, mode := range []AuthMode{AuthManagedIdentity, AuthWorkloadIdentity, AuthAzureCLI, AuthDefault} {
+		t.Run(string(mode), func(t *testing.T) {
+			d, err := New(context.Background(), Config{OrgURL: "https://x.crm.dynamics.com", Auth: mode,
+				TenantID: "t", ClientID: "c", AuthorityHost: "https://login.example.test", Getenv: func(string) string { return "" }})
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			d.Close()
+		})
+	}
+	_, err := New(context.Background(), Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthClientCertificate,
+		TenantID: "t", ClientID: "c", CertificatePath: "/nonexistent/cert.pem", Getenv: func(string) string { return "" }})
+	if err == nil || !strings.Contains(err.Error(), "reading certificate") {
+		t.Errorf("missing certificate: %v", err)
+	}
+}
