@@ -16,8 +16,10 @@ const maxBody = 64 << 20
 // token, service protection, latency, faults, then the operation.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	entry := Request{Seq: s.log.nextSeq(), Time: s.cfg.Now(), Method: r.Method, URL: r.URL.RequestURI(),
-		Header: loggedHeader(r.Header), Body: string(body)}
+	entry := Request{Seq: s.log.nextSeq(), Time: s.cfg.Now(), Method: r.Method, URL: r.URL.RequestURI()}
+	if s.cfg.RequestLog > 0 {
+		entry.Header, entry.Body = loggedHeader(r.Header), string(body)
+	}
 	entry.Path, _ = apiPrefix(r.URL.Path)
 	s.setCommonHeaders(w.Header())
 	resp := s.admitAndRun(w, r, body, &entry)
@@ -61,7 +63,8 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 		return bad
 	}
 	entry.User = user
-	done, th := s.limits.admit(user)
+	done, left, th := s.limits.admit(user)
+	setBudgetHeaders(w.Header(), left)
 	if th != nil {
 		_ = s.cfg.Sleep(r.Context(), time.Duration(s.latency.Load()))
 		return th.response()
@@ -90,6 +93,16 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 		return s.faultAfter(w, r, fault, resp, entry)
 	}
 	return resp
+}
+
+// setBudgetHeaders adds the debugging x-ms-ratelimit-* headers.
+func setBudgetHeaders(h http.Header, left budget) {
+	if left.requests >= 0 {
+		h["x-ms-ratelimit-burst-remaining-xrm-requests"] = []string{strconv.Itoa(left.requests)}
+	}
+	if left.execTime >= 0 {
+		h["x-ms-ratelimit-time-remaining-xrm-requests"] = []string{strconv.FormatFloat(left.execTime.Seconds(), 'f', 2, 64)}
+	}
 }
 
 // faultBefore applies a fault before the request runs; handled is false

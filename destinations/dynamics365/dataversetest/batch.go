@@ -90,9 +90,13 @@ func (s *Server) changeSet(entry *Request, index int, ops []*operation) ([]*resp
 
 func (s *Server) logOp(entry *Request, op *operation, changeSet int, resp *response) {
 	path, _ := splitQuery(op.path)
-	s.log.add(Request{Seq: s.log.nextSeq(), Time: entry.Time, Method: op.method, URL: op.url, Path: path,
-		Header: op.header, Body: string(op.body), User: entry.User, Status: resp.status, Code: resp.errCode,
-		InBatch: true, Batch: entry.Seq, ChangeSet: changeSet, ContentID: op.contentID})
+	req := Request{Seq: s.log.nextSeq(), Time: entry.Time, Method: op.method, URL: op.url, Path: path,
+		User: entry.User, Status: resp.status, Code: resp.errCode,
+		InBatch: true, Batch: entry.Seq, ChangeSet: changeSet, ContentID: op.contentID}
+	if s.cfg.RequestLog > 0 {
+		req.Header, req.Body = op.header, string(op.body)
+	}
+	s.log.add(req)
 }
 
 // parseBatch splits a $batch body into items.

@@ -256,3 +256,38 @@ func TestBatchMethodAndNoParts(t *testing.T) {
 		t.Errorf("got %d parts for an empty batch", len(parts))
 	}
 }
+
+// TestBatchG9 is dataverse.md's G9: three independent creates, the first
+// too long.
+func TestBatchG9(t *testing.T) {
+	for _, cont := range []bool{false, true} {
+		t.Run(map[bool]string{false: "stop", true: "continue-on-error"}[cont], func(t *testing.T) {
+			s := newTestServer(t)
+			c := newAPIClient(t, s)
+			body := batchBody("batch_AAA", batchGroup{parts: []batchPart{
+				{method: "POST", url: "accounts", body: `{"name":"` + strings.Repeat("x", 161) + `"}`},
+				{method: "POST", url: "accounts", body: `{"name":"b"}`},
+				{method: "POST", url: "accounts", body: `{"name":"c"}`}}})
+			var headers []string
+			if cont {
+				headers = []string{"Prefer", "odata.continue-on-error"}
+			}
+			r := postBatch(c, body, headers...)
+			parts := parseBatchReply(t, r)
+			if parts[0].status != 400 || parts[0].header.Get("REQ_ID") == "" || !strings.Contains(parts[0].body, `"code":"0x80044331"`) {
+				t.Errorf("first part: got %+v", parts[0])
+			}
+			if !cont {
+				wantStatus(t, r, 400)
+				if len(parts) != 1 || s.Count("accounts") != 0 {
+					t.Errorf("got %d parts and %d rows, want 1 and 0", len(parts), s.Count("accounts"))
+				}
+				return
+			}
+			wantStatus(t, r, 200)
+			if len(parts) != 3 || parts[1].status != 204 || parts[2].status != 204 || s.Count("accounts") != 2 {
+				t.Errorf("got %+v and %d rows", parts, s.Count("accounts"))
+			}
+		})
+	}
+}

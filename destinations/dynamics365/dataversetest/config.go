@@ -54,6 +54,11 @@ type Config struct {
 	// limit, or 52 when that is off.
 	DOPHint int
 
+	// LeanRows keeps only alternate-key columns and lookups of stored rows
+	// (about a third of the memory), for benchmarks that write hundreds of
+	// thousands of rows; reads and Rows then miss the other columns.
+	LeanRows bool
+
 	// Seed makes fault decisions and generated GUIDs deterministic; 0 = 1.
 	Seed int64
 	// RequestLog is how many recent requests Requests keeps; 0 = 10000,

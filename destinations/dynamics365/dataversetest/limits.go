@@ -74,9 +74,16 @@ func (l *limiter) get() Limits {
 	return l.limits
 }
 
+// budget is what an accepted request leaves of the window's limits, for
+// the x-ms-ratelimit-* headers; -1 when that limit is off.
+type budget struct {
+	requests int
+	execTime time.Duration
+}
+
 // admit accepts a request from user or returns the 429 to send. An
 // accepted request must call done with its execution time.
-func (l *limiter) admit(user string) (done func(exec time.Duration), th *throttle) {
+func (l *limiter) admit(user string) (done func(exec time.Duration), left budget, th *throttle) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now, lim := l.now(), l.limits
@@ -87,20 +94,25 @@ func (l *limiter) admit(user string) (done func(exec time.Duration), th *throttl
 	}
 	u.expire(now.Add(-lim.Window))
 	if lim.Concurrent > 0 && u.inflight >= lim.Concurrent {
-		return nil, &throttle{codeConcurrencyLimit, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", lim.Concurrent), lim.ConcurrentRetryAfter}
+		return nil, left, &throttle{codeConcurrencyLimit, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", lim.Concurrent), lim.ConcurrentRetryAfter}
 	}
 	if lim.Requests > 0 && len(u.requests) >= lim.Requests {
 		wait := u.requests[len(u.requests)-lim.Requests].Add(lim.Window).Sub(now)
-		return nil, &throttle{codeRequestsLimit, fmt.Sprintf("Number of requests exceeded the limit of %d over time window of %d seconds.", lim.Requests, int(lim.Window/time.Second)), wait}
+		return nil, left, &throttle{codeRequestsLimit, fmt.Sprintf("Number of requests exceeded the limit of %d over time window of %d seconds.", lim.Requests, int(lim.Window/time.Second)), wait}
 	}
 	if lim.ExecTime > 0 && u.execSum >= lim.ExecTime {
-		return nil, &throttle{codeExecTimeLimit, fmt.Sprintf("Combined execution time of incoming requests exceeded limit of %s milliseconds over time window of %d seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.", thousands(lim.ExecTime.Milliseconds()), int(lim.Window/time.Second)), u.execWait(now, lim)}
+		return nil, left, &throttle{codeExecTimeLimit, fmt.Sprintf("Combined execution time of incoming requests exceeded limit of %s milliseconds over time window of %d seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.", thousands(lim.ExecTime.Milliseconds()), int(lim.Window/time.Second)), u.execWait(now, lim)}
 	}
 	u.inflight++
+	left = budget{requests: -1, execTime: -1}
 	if lim.Requests > 0 {
 		u.requests = append(u.requests, now)
+		left.requests = lim.Requests - len(u.requests)
 	}
-	return func(exec time.Duration) { l.finish(u, now, exec) }, nil
+	if lim.ExecTime > 0 {
+		left.execTime = lim.ExecTime - u.execSum
+	}
+	return func(exec time.Duration) { l.finish(u, now, exec) }, left, nil
 }
 
 func (l *limiter) finish(u *userWindow, at time.Time, exec time.Duration) {

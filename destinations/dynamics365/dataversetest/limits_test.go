@@ -132,3 +132,22 @@ func TestLimitsDefaultsAndSetters(t *testing.T) {
 		t.Errorf("got %q, want 1", got)
 	}
 }
+
+func TestRateLimitHeaders(t *testing.T) {
+	clock := newFakeClock()
+	s := newTestServer(t, WithClock(clock.Now), WithExecTime(time.Second), WithLimits(Limits{Requests: 10, ExecTime: time.Minute}))
+	c := newAPIClient(t, s)
+	c.call("GET", "WhoAmI", "")
+	r := c.call("GET", "WhoAmI", "")
+	if got := r.header.Get("x-ms-ratelimit-burst-remaining-xrm-requests"); got != "8" {
+		t.Errorf("got remaining requests %q, want 8", got)
+	}
+	if got := r.header.Get("x-ms-ratelimit-time-remaining-xrm-requests"); got != "59.00" {
+		t.Errorf("got remaining time %q, want 59.00", got)
+	}
+	s.SetLimits(Limits{Requests: -1, ExecTime: -1})
+	r = c.call("GET", "WhoAmI", "")
+	if got := r.header.Get("x-ms-ratelimit-burst-remaining-xrm-requests"); got != "" {
+		t.Errorf("got %q with the limit off, want no header", got)
+	}
+}

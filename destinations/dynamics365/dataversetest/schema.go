@@ -153,5 +153,15 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
+// isKeyColumn reports whether name is part of any alternate key.
+func (td *tableDef) isKeyColumn(name string) bool {
+	for _, k := range td.Keys {
+		if containsString(k.Attributes, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // typeName is the OData type name used in error messages.
 func (td *tableDef) typeName() string { return "Microsoft.Dynamics.CRM." + td.LogicalName }

@@ -213,3 +213,26 @@ func TestConcurrentWritesAreSafe(t *testing.T) {
 		t.Errorf("got %d requests, want 400", st.Requests)
 	}
 }
+
+func TestLeanRows(t *testing.T) {
+	s := newTestServer(t, WithConfig(Config{LeanRows: true}))
+	c := newAPIClient(t, s)
+	acct := s.Seed("accounts", map[string]any{"name": "A"})
+	r := c.call("PATCH", "new_vendorinvoices(new_invoicenumber='INV-1')", `{"new_name":"n","new_VendorId@odata.bind":"/accounts(`+acct+`)"}`,
+		"Prefer", "return=representation")
+	wantStatus(t, r, 201)
+	if r.json(t)["new_name"] != "n" {
+		t.Errorf("representation lost a column: %s", r.body)
+	}
+	row := s.Rows("new_vendorinvoices")[0]
+	if row["new_invoicenumber"] != "INV-1" || row["new_vendorid"] != acct {
+		t.Errorf("got %v, want key and lookup kept", row)
+	}
+	if _, ok := row["new_name"]; ok {
+		t.Errorf("got %v, want new_name dropped", row)
+	}
+	wantStatus(t, c.call("PATCH", "new_vendorinvoices(new_invoicenumber='INV-1')", `{"new_name":"m"}`, "If-Match", "*"), 204)
+	if s.Count("new_vendorinvoices") != 1 {
+		t.Error("upsert by key created a second row")
+	}
+}

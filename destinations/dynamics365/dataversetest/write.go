@@ -62,7 +62,7 @@ func (s *Server) create(op *operation, td *tableDef, x *tx, body *writeBody, ref
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}
-	x.put(data, r)
+	x.put(data, s.lean(td, r))
 	if op.prefer.representation {
 		return s.representation(op, td, r, http.StatusCreated)
 	}
@@ -90,7 +90,7 @@ func (s *Server) upsert(op *operation, t *target, x *tx, body *writeBody, refs m
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}
-	x.put(data, r)
+	x.put(data, s.lean(td, r))
 	if op.prefer.representation {
 		status := http.StatusOK
 		if existing == nil {
@@ -146,6 +146,23 @@ func (s *Server) remove(t *target, x *tx) *response {
 	}
 	x.remove(data, r.id)
 	return &response{status: http.StatusNoContent, header: http.Header{}}
+}
+
+// lean drops every value but alternate-key columns and lookups when
+// Config.LeanRows is set; the response still shows the full row.
+func (s *Server) lean(td *tableDef, r *row) *row {
+	if !s.cfg.LeanRows {
+		return r
+	}
+	kept := make(map[string]any, 2)
+	for name, v := range r.values {
+		if td.lookup[name] != nil || td.isKeyColumn(name) {
+			kept[name] = v
+		}
+	}
+	c := *r
+	c.values = kept
+	return &c
 }
 
 // keyConflict is the 412 for a row whose alternate-key values another row
