@@ -49,18 +49,19 @@ func (s *Server) rowJSON(td *tableDef, r *row, sel selection, annotations bool) 
 	put := func(name string) {
 		switch {
 		case name == "createdon":
-			m[name] = r.created.UTC().Format(time.RFC3339)
+			m[name] = time.Unix(0, r.created).UTC().Format(time.RFC3339)
 		case name == "modifiedon":
-			m[name] = r.modified.UTC().Format(time.RFC3339)
+			m[name] = time.Unix(0, r.modified).UTC().Format(time.RFC3339)
 		case name == "versionnumber":
 			m[name] = r.version
 		case strings.HasPrefix(name, "_") && td.lookup[lookupKeyName(name)] != nil:
-			m[name] = r.values[lookupKeyName(name)]
+			m[name] = r.values.get(lookupKeyName(name))
 		case td.attrs[name] != nil:
 			a := td.attrs[name]
-			m[name] = outputValue(a, r.values[name])
+			v := r.values.get(name)
+			m[name] = outputValue(a, v)
 			if annotations {
-				addFormatted(m, td, a, r.values[name])
+				addFormatted(m, td, a, v)
 			}
 		}
 	}
@@ -179,7 +180,7 @@ func rowGetter(td *tableDef, r *row) func(string) any {
 		if name == td.PrimaryID {
 			return r.id
 		}
-		return r.values[lookupKeyName(name)]
+		return r.values.get(lookupKeyName(name))
 	}
 }
 

@@ -2,7 +2,6 @@ package dataversetest
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -29,11 +28,17 @@ type tableData struct {
 // stores a new row, so rollback restores the old pointer.
 type row struct {
 	id       string
-	values   map[string]any // attribute or lookup attribute → stored value
+	values   fields // attribute or lookup attribute → stored value
 	version  int64
 	born     int64 // version at creation: the creation order
-	created  time.Time
-	modified time.Time
+	created  int64 // Unix nanoseconds
+	modified int64
+}
+
+// newRow builds a row from values.
+func newRow(id string, values map[string]any, version, born int64, created, modified time.Time) *row {
+	return &row{id: id, values: fieldsOf(values), version: version, born: born,
+		created: created.UnixNano(), modified: modified.UnixNano()}
 }
 
 func newStore(s *schema) *store {
@@ -50,11 +55,11 @@ func newStore(s *schema) *store {
 
 // keyString folds a row's values for key k into an index string; ok is
 // false when a key column is null (such rows are not indexed).
-func keyString(k *Key, values map[string]any) (string, bool) {
+func keyString(k *Key, get func(string) any) (string, bool) {
 	var b strings.Builder
 	for i, a := range k.Attributes {
-		v, present := values[a]
-		if !present || v == nil {
+		v := get(a)
+		if v == nil {
 			return "", false
 		}
 		if i > 0 {
@@ -70,7 +75,7 @@ func keyString(k *Key, values map[string]any) (string, bool) {
 func (t *tableData) set(id string, r *row) {
 	if old := t.rows[id]; old != nil {
 		for name, idx := range t.keys {
-			if ks, ok := keyString(t.def.keys[name], old.values); ok && idx[ks] == id {
+			if ks, ok := keyString(t.def.keys[name], old.values.get); ok && idx[ks] == id {
 				delete(idx, ks)
 			}
 		}
@@ -81,7 +86,7 @@ func (t *tableData) set(id string, r *row) {
 	}
 	t.rows[id] = r
 	for name, idx := range t.keys {
-		if ks, ok := keyString(t.def.keys[name], r.values); ok {
+		if ks, ok := keyString(t.def.keys[name], r.values.get); ok {
 			idx[ks] = id
 		}
 	}
@@ -94,7 +99,7 @@ func (t *tableData) conflict(r *row) *Key {
 		if k.Status != "Active" {
 			continue
 		}
-		if ks, ok := keyString(t.def.keys[k.Name], r.values); ok {
+		if ks, ok := keyString(t.def.keys[k.Name], r.values.get); ok {
 			if other, used := t.keys[k.Name][ks]; used && other != r.id {
 				return t.def.keys[k.Name]
 			}
@@ -105,7 +110,7 @@ func (t *tableData) conflict(r *row) *Key {
 
 // byKey finds a row by alternate-key values.
 func (t *tableData) byKey(k *Key, values map[string]any) *row {
-	ks, ok := keyString(k, values)
+	ks, ok := keyString(k, func(n string) any { return values[n] })
 	if !ok {
 		return nil
 	}
@@ -163,7 +168,7 @@ func (x *tx) rollback() {
 
 // copyRow returns r's values plus its primary id, for inspection.
 func copyRow(td *tableDef, r *row) map[string]any {
-	m := maps.Clone(r.values)
+	m := r.values.toMap()
 	m[td.PrimaryID] = r.id
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -58,7 +59,7 @@ func (s *Server) create(op *operation, td *tableDef, x *tx, body *writeBody, ref
 	}
 	now := s.cfg.Now()
 	v := x.nextVersion()
-	r := &row{id: id, values: body.values, version: v, born: v, created: now, modified: now}
+	r := newRow(id, body.values, v, v, now, now)
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}
@@ -126,16 +127,18 @@ func (s *Server) upsertRow(x *tx, k *keyRef, existing *row, body *writeBody) *ro
 		}
 		maps.Copy(values, body.values)
 		v := x.nextVersion()
-		return &row{id: id, values: values, version: v, born: v, created: now, modified: now}
+		return newRow(id, values, v, v, now, now)
 	}
-	values := maps.Clone(existing.values)
+	values := existing.values.toMap()
 	for name, v := range body.values {
 		if k.key != nil && containsString(k.key.Attributes, name) {
 			continue
 		}
 		values[name] = v
 	}
-	return &row{id: existing.id, values: values, version: x.nextVersion(), born: existing.born, created: existing.created, modified: now}
+	r := newRow(existing.id, values, x.nextVersion(), existing.born, now, now)
+	r.created = existing.created
+	return r
 }
 
 func (s *Server) remove(t *target, x *tx) *response {
@@ -154,14 +157,14 @@ func (s *Server) lean(td *tableDef, r *row) *row {
 	if !s.cfg.LeanRows {
 		return r
 	}
-	kept := make(map[string]any, 2)
-	for name, v := range r.values {
-		if td.lookup[name] != nil || td.isKeyColumn(name) {
-			kept[name] = v
+	kept := make(fields, 0, 2)
+	for _, f := range r.values {
+		if td.lookup[f.name] != nil || td.isKeyColumn(f.name) {
+			kept = append(kept, f)
 		}
 	}
 	c := *r
-	c.values = kept
+	c.values = slices.Clip(kept)
 	return &c
 }
 
