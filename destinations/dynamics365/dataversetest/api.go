@@ -77,22 +77,28 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 	if err := s.cfg.Sleep(r.Context(), time.Duration(s.latency.Load())); err != nil {
 		return errorResponse(http.StatusServiceUnavailable, "", "Request canceled by the client.")
 	}
+	resp, n := s.runWithFaults(w, r, body, entry)
+	ops = n
+	return resp
+}
+
+// runWithFaults runs the request with the fault (if any) the rules pick.
+func (s *Server) runWithFaults(w http.ResponseWriter, r *http.Request, body []byte, entry *Request) (*response, int) {
 	fault := s.faults.pick(r.Method, entry.Path)
 	if fault != nil {
 		entry.Fault = [...]string{"status", "drop", "slow"}[fault.Kind]
 		if resp, handled := s.faultBefore(w, r, fault, entry); handled {
-			return resp
+			return resp, 0
 		}
 	}
-	resp, n := s.run(r, body, entry)
-	ops = n
+	resp, ops := s.run(r, body, entry)
 	if s.cfg.SleepExecTime {
 		_ = s.cfg.Sleep(r.Context(), time.Duration(s.execTime.Load())*time.Duration(max(ops, 1)))
 	}
 	if fault != nil && fault.AfterWrite {
-		return s.faultAfter(w, r, fault, resp, entry)
+		return s.faultAfter(w, r, fault, resp, entry), ops
 	}
-	return resp
+	return resp, ops
 }
 
 // setBudgetHeaders adds the debugging x-ms-ratelimit-* headers.

@@ -35,9 +35,13 @@ func (s *Server) batch(r *http.Request, body []byte, entry *Request) (*response,
 	if entry.Ops > maxBatchOps {
 		return payloadError("", fmt.Sprintf("The number of operations in the batch exceeds the limit of %d.", maxBatchOps)), 1
 	}
+	return s.runBatch(items, entry, parsePrefer(r.Header).continueOnError)
+}
+
+// runBatch executes the items in order and renders the response.
+func (s *Server) runBatch(items []batchItem, entry *Request, cont bool) (*response, int) {
 	w := newBatchWriter()
 	status, ran := http.StatusOK, 0
-	cont := parsePrefer(r.Header).continueOnError
 	for i, it := range items {
 		var failed *response
 		if it.op != nil {

@@ -138,12 +138,7 @@ func (s *Server) metaAttributes(q url.Values, em *entityMeta, sub, rest, ctx str
 	}
 	allowed := maps.Clone(baseAttrProps)
 	maps.Copy(allowed, castProps[cast])
-	var items []map[string]any
-	for _, a := range em.attrs {
-		if (cast == "" || a.cast == cast) && (!single || pred == "LogicalName='"+a.name+"'") {
-			items = append(items, s.attrWithExpand(a, q.Get("$expand")))
-		}
-	}
+	items := s.pickAttributes(em, cast, pred, single, q.Get("$expand"))
 	typ := "AttributeMetadata"
 	if cast != "" {
 		typ, ctx = cast, ctx+"/Attributes/"+crmNS+cast
@@ -163,14 +158,32 @@ func (s *Server) metaAttributes(q url.Values, em *entityMeta, sub, rest, ctx str
 	if bad != nil {
 		return bad
 	}
-	out := project(items[0], sel)
+	out := projectExpanded(items[0], sel)
+	out["@odata.context"] = ctx + "/$entity"
+	return jsonResponse(http.StatusOK, out)
+}
+
+// pickAttributes returns the attributes of a cast (all for ""), or the one
+// a "LogicalName='x'" predicate names.
+func (s *Server) pickAttributes(em *entityMeta, cast, pred string, single bool, expand string) []map[string]any {
+	var items []map[string]any
+	for _, a := range em.attrs {
+		if (cast == "" || a.cast == cast) && (!single || pred == "LogicalName='"+a.name+"'") {
+			items = append(items, s.attrWithExpand(a, expand))
+		}
+	}
+	return items
+}
+
+// projectExpanded is project keeping expanded option sets.
+func projectExpanded(m map[string]any, sel []string) map[string]any {
+	out := project(m, sel)
 	for _, k := range []string{"OptionSet", "GlobalOptionSet"} {
-		if v, ok := items[0][k]; ok {
+		if v, ok := m[k]; ok {
 			out[k] = v
 		}
 	}
-	out["@odata.context"] = ctx + "/$entity"
-	return jsonResponse(http.StatusOK, out)
+	return out
 }
 
 // metaList applies $filter and $select to a metadata collection.
@@ -191,13 +204,7 @@ func (s *Server) metaList(q url.Values, items []map[string]any, mq metaQuery, ex
 	value := []map[string]any{}
 	for _, it := range items {
 		if f == nil || f.match(func(n string) any { return it[n] }) {
-			out := project(it, sel)
-			for _, k := range []string{"OptionSet", "GlobalOptionSet"} {
-				if v, ok := it[k]; ok {
-					out[k] = v
-				}
-			}
-			value = append(value, out)
+			value = append(value, projectExpanded(it, sel))
 		}
 	}
 	return jsonResponse(http.StatusOK, map[string]any{"@odata.context": mq.context + selectContext(sel), "value": value})

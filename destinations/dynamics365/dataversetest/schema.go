@@ -55,21 +55,8 @@ func compileTable(t *Table) (*tableDef, error) {
 	td := &tableDef{Table: *t, attrs: map[string]*Attribute{}, navs: map[string]*NavProperty{},
 		lookup: map[string]*NavProperty{}, keys: map[string]*Key{}, opts: map[string]map[int64]string{},
 		metadataID: stableGUID("entity", t.LogicalName)}
-	for i := range td.Attributes {
-		a := &td.Attributes[i]
-		if err := checkAttribute(t.EntitySet, a); err != nil {
-			return nil, err
-		}
-		if td.attrs[a.Name] != nil || a.Name == t.PrimaryID {
-			return nil, fmt.Errorf("dataversetest: model: %s: attribute %q defined twice", t.EntitySet, a.Name)
-		}
-		td.attrs[a.Name] = a
-		if len(a.Options) > 0 {
-			td.opts[a.Name] = map[int64]string{}
-			for _, o := range a.Options {
-				td.opts[a.Name][o.Value] = o.Label
-			}
-		}
+	if err := td.addAttributes(); err != nil {
+		return nil, err
 	}
 	for i := range td.Navigation {
 		n := &td.Navigation[i]
@@ -91,6 +78,26 @@ func compileTable(t *Table) (*tableDef, error) {
 		td.keys[k.Name] = k
 	}
 	return td, nil
+}
+
+func (td *tableDef) addAttributes() error {
+	for i := range td.Attributes {
+		a := &td.Attributes[i]
+		if err := checkAttribute(td.EntitySet, a); err != nil {
+			return err
+		}
+		if td.attrs[a.Name] != nil || a.Name == td.PrimaryID {
+			return fmt.Errorf("dataversetest: model: %s: attribute %q defined twice", td.EntitySet, a.Name)
+		}
+		td.attrs[a.Name] = a
+		if len(a.Options) > 0 {
+			td.opts[a.Name] = map[int64]string{}
+			for _, o := range a.Options {
+				td.opts[a.Name][o.Value] = o.Label
+			}
+		}
+	}
+	return nil
 }
 
 func checkAttribute(set string, a *Attribute) error {

@@ -50,38 +50,19 @@ func convertValue(td *tableDef, a *Attribute, v any) (any, *response) {
 	}
 	switch a.Type {
 	case TypeString, TypeMemo:
-		s, ok := v.(string)
-		if !ok {
-			return nil, bad()
-		}
-		if utf8.RuneCountInString(s) > a.MaxLength {
-			return nil, errorf(http.StatusBadRequest, codeValidation,
-				"A validation error occurred. The length of the '%s' attribute of the '%s' entity exceeded the maximum allowed length of '%d'.",
-				a.Name, td.LogicalName, a.MaxLength)
-		}
-		return s, nil
+		return convertString(td, a, v, bad)
 	case TypeInt, TypeChoice:
 		return convertInt(td, a, v, bad)
 	case TypeDecimal, TypeMoney:
 		return convertDecimal(td, a, v, bad)
+	case TypeDate, TypeDateTime:
+		return convertTime(td, a, v, bad)
+	case TypeMultiChoice:
+		return convertMultiChoice(td, a, v, bad)
 	case TypeBool:
 		if b, ok := v.(bool); ok {
 			return b, nil
 		}
-	case TypeDate:
-		if s, ok := v.(string); ok {
-			if t, err := time.Parse(time.DateOnly, s); err == nil {
-				return s, checkMinDate(td, a, t)
-			}
-		}
-	case TypeDateTime:
-		if s, ok := v.(string); ok {
-			if t, ok := parseDateTime(s); ok {
-				return t.UTC().Format(time.RFC3339), checkMinDate(td, a, t)
-			}
-		}
-	case TypeMultiChoice:
-		return convertMultiChoice(td, a, v, bad)
 	case TypeGUID:
 		if s, ok := v.(string); ok {
 			if g, ok := parseGUID(s); ok {
@@ -90,6 +71,40 @@ func convertValue(td *tableDef, a *Attribute, v any) (any, *response) {
 		}
 	}
 	return nil, bad()
+}
+
+func convertString(td *tableDef, a *Attribute, v any, bad func() *response) (any, *response) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, bad()
+	}
+	if utf8.RuneCountInString(s) > a.MaxLength {
+		return nil, errorf(http.StatusBadRequest, codeValidation,
+			"A validation error occurred. The length of the '%s' attribute of the '%s' entity exceeded the maximum allowed length of '%d'.",
+			a.Name, td.LogicalName, a.MaxLength)
+	}
+	return s, nil
+}
+
+// convertTime accepts "YYYY-MM-DD" for dates and RFC 3339 (offset
+// optional) for date-times, stored in UTC.
+func convertTime(td *tableDef, a *Attribute, v any, bad func() *response) (any, *response) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, bad()
+	}
+	if a.Type == TypeDate {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return nil, bad()
+		}
+		return s, checkMinDate(td, a, t)
+	}
+	t, ok := parseDateTime(s)
+	if !ok {
+		return nil, bad()
+	}
+	return t.UTC().Format(time.RFC3339), checkMinDate(td, a, t)
 }
 
 func convertInt(td *tableDef, a *Attribute, v any, bad func() *response) (any, *response) {

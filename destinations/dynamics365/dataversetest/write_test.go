@@ -408,3 +408,14 @@ func TestOptimisticConcurrency(t *testing.T) {
 		t.Errorf("got message %q", msg)
 	}
 }
+
+func TestPreferValuesCommaJoined(t *testing.T) {
+	s := newTestServer(t)
+	c := newAPIClient(t, s)
+	r := c.call("POST", "new_vendorinvoices?$select=new_currency", `{"new_currency":100000001}`,
+		"Prefer", `return=representation,odata.include-annotations="*"`)
+	wantStatus(t, r, http.StatusCreated)
+	if got := r.json(t)["new_currency@OData.Community.Display.V1.FormattedValue"]; got != "USD" {
+		t.Errorf("got formatted value %v, want USD", got)
+	}
+}
