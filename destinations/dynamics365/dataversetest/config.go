@@ -90,7 +90,8 @@ const (
 // Option changes a Config.
 type Option func(*Config)
 
-// WithConfig replaces the whole configuration.
+// WithConfig replaces the whole configuration: put it before the other
+// options, which it would otherwise undo.
 func WithConfig(c Config) Option { return func(dst *Config) { *dst = c } }
 
 // WithModel serves m instead of the default model.
