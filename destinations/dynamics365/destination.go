@@ -14,6 +14,7 @@ import (
 	"net/http"
 
 	"github.com/google/uuid"
+	"golang.org/x/oauth2"
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/internal/logctx"
@@ -86,7 +87,7 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		newBoundary: uuid.NewString,
 	}
 	d.http = &http.Client{
-		Transport:     &bearerTransport{source: d.tokens, base: base},
+		Transport:     &oauth2.Transport{Source: d.tokens, Base: base},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return d, nil
