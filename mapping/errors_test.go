@@ -7,7 +7,9 @@ import (
 )
 
 func TestLoadErrorText(t *testing.T) {
-	p := func(line int, msg string) Problem { return Problem{Pos: Pos{File: "m.yaml", Line: line, Col: 3}, Message: msg} }
+	p := func(line int, msg string) Problem {
+		return Problem{Pos: Pos{File: "m.yaml", Line: line, Col: 3}, Message: msg}
+	}
 	tests := []struct {
 		name     string
 		problems []Problem
