@@ -25,17 +25,18 @@ import (
 // concurrent use; all its requests share one token, one throttling gate,
 // one concurrency limit and one circuit breaker.
 type Destination struct {
-	cfg     Config
-	base    string // "<org>/api/data/<version>/"
-	http    *http.Client
-	conns   http.RoundTripper // the transport under http, for Close
-	tokens  *tokenSource
-	gate    *gate
-	limiter *limiter
-	breaker *breaker
-	logger  *slog.Logger
-	clock   retry.Clock
-	cancel  context.CancelFunc
+	cfg      Config
+	base     string // "<org>/api/data/<version>/"
+	http     *http.Client
+	conns    http.RoundTripper // the transport under http, for Close
+	tokens   *tokenSource
+	gate     *gate
+	backoffs waitCounter // backoff waits taken (see Throttling)
+	limiter  *limiter
+	breaker  *breaker
+	logger   *slog.Logger
+	clock    retry.Clock
+	cancel   context.CancelFunc
 
 	entities entityCache
 	lookups  lookupCache

@@ -15,16 +15,36 @@ type gate struct {
 	clock retry.Clock
 	mu    sync.Mutex
 	until time.Time
+	// pauses counts the times the gate closed; closed is the total time
+	// it stayed closed (overlapping pauses counted once).
+	pauses int
+	closed time.Duration
 }
 
 // pause closes the gate for d from now; a longer pause already in force
-// is kept.
+// is kept, a shorter one extended.
 func (g *gate) pause(d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if t := g.clock.Now().Add(d); t.After(g.until) {
-		g.until = t
+	now := g.clock.Now()
+	t := now.Add(d)
+	if !t.After(g.until) {
+		return
 	}
+	from := g.until
+	if !from.After(now) {
+		from = now
+		g.pauses++
+	}
+	g.closed += t.Sub(from)
+	g.until = t
+}
+
+// stats returns how often the gate closed and for how long in total.
+func (g *gate) stats() (int, time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pauses, g.closed
 }
 
 // wait blocks until the gate is open or ctx is done. It returns how long

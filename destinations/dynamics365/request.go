@@ -78,6 +78,7 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		if err := d.clock.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
+		d.backoffs.add(wait)
 	}
 }
 

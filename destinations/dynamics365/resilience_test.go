@@ -73,6 +73,9 @@ func TestRetryAfterPausesTheWholeDestination(t *testing.T) {
 	if d.limiter.current() >= 4 {
 		t.Errorf("concurrency limit %d after a 429, want it lowered below 4", d.limiter.current())
 	}
+	if n, w := d.Throttling(); n != 1 || w != 7*time.Second {
+		t.Errorf("Throttling() = %d, %v; want one 7s pause however many requests waited", n, w)
+	}
 }
 
 func TestRetryPolicy(t *testing.T) {
