@@ -39,6 +39,8 @@ type Key struct {
 	// entity and the line item id, so every delivery touches the same row.
 	ID string `json:"id,omitempty"`
 	// Columns are the alternate-key columns for KeyAlternate, in rule order.
+	// Key columns named in the rules' columns (key: [col]) also appear in
+	// Record.Columns; those given only in the key (key: {col: source}) do not.
 	Columns []Column `json:"columns,omitempty"`
 }
 
@@ -54,7 +56,9 @@ type Record struct {
 	Key    Key    `json:"key"`
 	// Columns are the values to write, in rule order.
 	Columns []Column `json:"columns"`
-	// Binds set single-valued references (lookups) on the row.
+	// Binds set single-valued references (lookups) on the row. A lookup
+	// with on_missing: null whose match value is empty in the document is
+	// left out (the plan warns), so the row's reference is not touched.
 	Binds []Bind `json:"binds,omitempty"`
 }
 
