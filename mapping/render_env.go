@@ -19,7 +19,7 @@ func (st *state) env() *exprEnv {
 		st.ev.Item["id"] = st.item.ID
 	}
 	if st.item == nil {
-		st.ev.Item = nil
+		st.ev.Item, st.envItem = nil, nil
 	}
 	return &st.ev
 }
