@@ -90,7 +90,9 @@ func (l *loader) rules(n *yaml.Node) *Rules {
 	r := &Rules{file: l.file, schemas: map[string]*schemaRules{}}
 	schemas, has := f["schemas"]
 	if !has {
-		l.errorf(n, "missing schemas: map at least one result schema, e.g. invoice_v2")
+		if !misspelt(n, "schemas") {
+			l.errorf(n, "missing schemas: map at least one result schema, e.g. invoice_v2")
+		}
 		return r
 	}
 	es, _ := l.entries(schemas.val, "schemas")
@@ -128,7 +130,9 @@ func topKeys(n *yaml.Node) []string {
 func (l *loader) version(n *yaml.Node, f map[string]entry) {
 	v, has := f["version"]
 	if !has {
-		l.errorf(n, "missing version: add `version: 1` at the top")
+		if !misspelt(n, "version") {
+			l.errorf(n, "missing version: add `version: 1` at the top")
+		}
 		return
 	}
 	if i, ok := l.integer(v.val, "version"); ok && i != 1 {
@@ -235,7 +239,9 @@ func (l *loader) schema(n *yaml.Node, sc scope, r *Rules) *schemaRules {
 	}
 	rec, has := f["records"]
 	if !has {
-		l.errorf(n, "schema %s has no records", sc.schema)
+		if !misspelt(l.resolve(n), "records") {
+			l.errorf(n, "schema %s has no records", sc.schema)
+		}
 		return s
 	}
 	s.records = l.records(rec.val, sc)

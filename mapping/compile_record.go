@@ -55,11 +55,7 @@ func (l *loader) record(n *yaml.Node, sc scope) *recordRule {
 		return nil
 	}
 	rr := &recordRule{pos: l.pos(l.resolve(n)), mode: ModeUpsert, keyKind: KeyID}
-	for _, req := range []string{"name", "entity", "columns"} {
-		if _, has := f[req]; !has {
-			l.errorf(n, "record needs %s", req)
-		}
-	}
+	l.require(n, f, "record", "name", "entity", "columns")
 	if e, has := f["name"]; has {
 		rr.name, _ = l.ident(e.val, "record name")
 	}

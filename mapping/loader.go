@@ -131,13 +131,40 @@ func (l *loader) fields(n *yaml.Node, what string, known []string) (map[string]e
 	m := make(map[string]entry, len(es))
 	for _, e := range es {
 		if !slices.Contains(known, e.key.Value) {
-			l.errorf(e.key, "unknown key %q in %s%s; valid keys: %s", e.key.Value, what,
-				didYouMean(e.key.Value, known), quoteList(known))
+			if hint := didYouMean(e.key.Value, known); hint != "" {
+				l.errorf(e.key, "unknown key %q in %s%s", e.key.Value, what, hint)
+			} else {
+				l.errorf(e.key, "unknown key %q in %s; valid keys: %s", e.key.Value, what, quoteList(known))
+			}
 			continue
 		}
 		m[e.key.Value] = e
 	}
 	return m, true
+}
+
+// require reports keys missing from f, unless a misspelt key (already
+// reported with a suggestion) stands for one.
+func (l *loader) require(n *yaml.Node, f map[string]entry, what string, keys ...string) {
+	n = l.resolve(n)
+	for _, k := range keys {
+		if _, has := f[k]; !has && !misspelt(n, k) {
+			l.errorf(n, "%s needs %s", what, k)
+		}
+	}
+}
+
+// misspelt reports whether mapping n has a key that looks like key.
+func misspelt(n *yaml.Node, key string) bool {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k != key && suggest(k, []string{key}) == key {
+			return true
+		}
+	}
+	return false
 }
 
 // describe names a node's kind for messages.

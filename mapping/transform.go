@@ -89,11 +89,14 @@ func (l *loader) transform(n *yaml.Node) (transform, bool) {
 		if slices.Contains(simpleTransforms, n.Value) {
 			return transform{name: n.Value}, true
 		}
-		msg := "unknown transform " + quote(n.Value) + didYouMean(n.Value, allTransforms)
-		if slices.Contains(paramTransforms, n.Value) {
-			msg = "transform " + quote(n.Value) + " needs parameters, e.g. {replace: {old: \"-\", new: \"\"}}"
+		switch hint := didYouMean(n.Value, allTransforms); {
+		case slices.Contains(paramTransforms, n.Value):
+			l.errorf(n, "transform %q needs parameters, e.g. {%s: {…}}; see docs/mapping.md", n.Value, n.Value)
+		case hint != "":
+			l.errorf(n, "unknown transform %q%s", n.Value, hint)
+		default:
+			l.errorf(n, "unknown transform %q; valid: %s", n.Value, quoteList(allTransforms))
 		}
-		l.errorf(n, "%s; valid: %s", msg, quoteList(allTransforms))
 		return transform{}, false
 	}
 	es, ok := l.entries(n, "a transform")
@@ -111,7 +114,8 @@ func (l *loader) transform(n *yaml.Node) (transform, bool) {
 	case "regex_replace", "regex_extract":
 		return l.regexTransform(name, es[0].val)
 	}
-	l.errorf(es[0].key, "unknown transform %q%s; valid: %s", name, didYouMean(name, allTransforms), quoteList(allTransforms))
+	l.errorf(es[0].key, "unknown transform %q%s; valid with parameters: %s", name, didYouMean(name, paramTransforms),
+		quoteList(paramTransforms))
 	return transform{}, false
 }
 
