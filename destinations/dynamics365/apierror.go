@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/numora/numora-connector/internal/retry"
 )
@@ -23,7 +24,8 @@ type APIError struct {
 	StatusCode int
 	Code       string
 	Message    string
-	// RequestID is the server's request id (REQ_ID or x-ms-service-request-id).
+	// RequestID is the server's request id (x-ms-service-request-id or
+	// REQ_ID; inside a $batch, the part's, else the $batch response's).
 	RequestID string
 	// RetryAfter is the Retry-After the server asked for, or 0.
 	RetryAfter time.Duration
@@ -79,12 +81,40 @@ func readErrorBody(r io.Reader) []byte {
 }
 
 func requestID(h http.Header) string {
-	for _, k := range []string{"REQ_ID", "x-ms-service-request-id", "x-ms-request-id"} {
+	for _, k := range []string{"x-ms-service-request-id", "REQ_ID", "x-ms-request-id"} {
 		if v := h.Get(k); v != "" {
 			return v
 		}
 	}
 	return ""
+}
+
+// maxIDMessage bounds the message in front of a request id, so that the id
+// survives the connector cutting messages at 1,000 bytes.
+const maxIDMessage = 800
+
+// withRequestID appends "(request id …)" to msg when id is known,
+// shortening msg (on a rune boundary) to maxIDMessage bytes first.
+func withRequestID(msg, id string) string {
+	if id == "" {
+		return msg
+	}
+	if len(msg) > maxIDMessage {
+		cut := maxIDMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg + requestIDSuffix(id)
+}
+
+// requestIDSuffix is " (request id …)", or "" when id is unknown.
+func requestIDSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (request id " + id + ")"
 }
 
 // redactURL drops the query (filter values are business data, not needed in

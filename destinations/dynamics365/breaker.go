@@ -21,16 +21,21 @@ import (
 // open period is over, its next Execute goes half-open and admits probes.
 type breaker struct {
 	cb      *gobreaker.CircuitBreaker[*response] // nil when disabled
+	name    string
 	clock   retry.Clock
 	timeout time.Duration
 	logger  *slog.Logger
 
 	mu        sync.Mutex
 	openUntil time.Time
+	changes   []stateChange // not yet logged
 }
 
+// stateChange is a breaker transition waiting to be logged.
+type stateChange struct{ from, to gobreaker.State }
+
 func newBreaker(name string, cfg BreakerConfig, clock retry.Clock, logger *slog.Logger) *breaker {
-	b := &breaker{clock: clock, timeout: cfg.OpenTimeout, logger: logger}
+	b := &breaker{name: name, clock: clock, timeout: cfg.OpenTimeout, logger: logger}
 	if cfg.Failures < 0 {
 		return b
 	}
@@ -54,20 +59,22 @@ func isBreakerFailure(err error) bool {
 	return err != nil && classify(err).Class == destinations.Transient
 }
 
-// onStateChange runs under gobreaker's mutex: it must not call b.cb.
-func (b *breaker) onStateChange(name string, from, to gobreaker.State) {
+// onStateChange runs under gobreaker's mutex: it must not call b.cb. It
+// has no context, so it queues the change for execute to log.
+func (b *breaker) onStateChange(_ string, from, to gobreaker.State) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if to == gobreaker.StateOpen {
-		b.mu.Lock()
 		b.openUntil = b.clock.Now().Add(b.timeout)
-		b.mu.Unlock()
 	}
-	b.logger.Warn("dynamics365: circuit breaker state changed", slog.String("breaker", name),
-		slog.String("from", from.String()), slog.String("to", to.String()))
+	b.changes = append(b.changes, stateChange{from, to})
 }
 
 // execute runs fn unless the breaker is open; then it returns an error
-// wrapping destinations.ErrCircuitOpen at once.
-func (b *breaker) execute(fn func() (*response, error)) (*response, error) {
+// wrapping destinations.ErrCircuitOpen at once. State changes are logged
+// with ctx, normally that of the call that caused them, and the request id
+// of its failure.
+func (b *breaker) execute(ctx context.Context, fn func() (*response, error)) (*response, error) {
 	if b.cb == nil {
 		return fn()
 	}
@@ -75,10 +82,30 @@ func (b *breaker) execute(fn func() (*response, error)) (*response, error) {
 		return nil, err
 	}
 	resp, err := b.cb.Execute(fn)
+	b.logChanges(ctx, err)
 	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 		return nil, b.openError(b.remaining())
 	}
 	return resp, err
+}
+
+// logChanges logs the queued state changes; err is the outcome of the call
+// that just ended.
+func (b *breaker) logChanges(ctx context.Context, err error) {
+	b.mu.Lock()
+	changes := b.changes
+	b.changes = nil
+	b.mu.Unlock()
+	var api *APIError
+	requestID := ""
+	if errors.As(err, &api) {
+		requestID = api.RequestID
+	}
+	for _, c := range changes {
+		b.logger.WarnContext(ctx, "dynamics365: circuit breaker state changed", slog.String("breaker", b.name),
+			slog.String("from", c.from.String()), slog.String("to", c.to.String()),
+			slog.String("request_id", requestID))
+	}
 }
 
 // allow fails while the open period lasts.

@@ -45,10 +45,12 @@ func (d *Destination) WhoAmI(ctx context.Context) (*Identity, error) {
 	}
 	var id Identity
 	if err := json.Unmarshal(resp.body, &id); err != nil || id.UserID == "" {
-		return nil, fmt.Errorf("dynamics365: WhoAmI on %s answered without a user id: is the org URL a Dataverse environment?", d.cfg.OrgURL)
+		return nil, fmt.Errorf("dynamics365: WhoAmI on %s answered without a user id%s: is the org URL a Dataverse environment?",
+			d.cfg.OrgURL, requestIDSuffix(resp.requestID()))
 	}
 	d.logger.InfoContext(ctx, "dynamics365: connected", slog.String("org_url", d.cfg.OrgURL),
-		slog.String("user_id", id.UserID), slog.Int("concurrency", d.limiter.current()))
+		slog.String("user_id", id.UserID), slog.Int("concurrency", d.limiter.current()),
+		slog.String("request_id", resp.requestID()))
 	return &id, nil
 }
 

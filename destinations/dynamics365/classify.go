@@ -72,6 +72,7 @@ func classifyAPI(e *APIError, err error) *destinations.Error {
 	case http.StatusForbidden:
 		out.Message = "the application user lacks a privilege (check its security role): " + e.Message
 	}
+	out.Message = withRequestID(out.Message, e.RequestID)
 	return out
 }
 

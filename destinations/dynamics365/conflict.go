@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/numora/numora-connector/mapping"
@@ -59,7 +60,7 @@ func (d *Destination) existingID(ctx context.Context, r *recWrite) (string, erro
 	}
 	var row map[string]any
 	if err := json.Unmarshal(resp.body, &row); err != nil {
-		return "", err
+		return "", fmt.Errorf("dynamics365: decoding %s%s: %w", redactURL(req.url), requestIDSuffix(resp.requestID()), err)
 	}
 	id, _ := row[r.info.PrimaryIDAttribute].(string)
 	return id, nil

@@ -39,9 +39,9 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 		if len(cs.parts) == 0 {
 			break
 		}
-		answers, err := d.sendBatch(ctx, &batch{boundary: "batch_" + d.newBoundary(), changeSets: []changeSet{cs}}, w.idempotent())
+		answers, reqID, err := d.sendBatch(ctx, &batch{boundary: "batch_" + d.newBoundary(), changeSets: []changeSet{cs}}, w.idempotent())
 		if err == nil {
-			if err := w.apply(answers); err != nil {
+			if err := w.apply(answers, reqID); err != nil {
 				return nil, classify(err)
 			}
 			break
@@ -66,9 +66,10 @@ func (w *docWrite) idempotent() bool {
 	return true
 }
 
-// sendBatch posts b and returns the operations' answers; a failed
-// operation comes back as an *APIError naming its Content-ID.
-func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool) ([]partResponse, error) {
+// sendBatch posts b and returns the operations' answers and Dataverse's
+// request id; a failed operation comes back as an *APIError naming its
+// Content-ID.
+func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool) ([]partResponse, string, error) {
 	var answers []partResponse
 	req := &request{
 		method:     http.MethodPost,
@@ -82,10 +83,11 @@ func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool) 
 		answers, err = d.checkBatch(req, b, resp)
 		return err
 	}
-	if _, err := d.call(ctx, req); err != nil {
-		return nil, err
+	resp, err := d.call(ctx, req)
+	if err != nil {
+		return nil, "", err
 	}
-	return answers, nil
+	return answers, resp.requestID(), nil
 }
 
 // checkBatch parses a $batch response; the first failed operation becomes
@@ -95,17 +97,21 @@ func (d *Destination) checkBatch(req *request, b *batch, resp *response) ([]part
 		if err := d.checkResponse(req, resp); err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("dynamics365: $batch answered %d with %q, want multipart/mixed", resp.status, resp.header.Get("Content-Type"))
+		return nil, fmt.Errorf("dynamics365: $batch answered %d with %q, want multipart/mixed%s",
+			resp.status, resp.header.Get("Content-Type"), requestIDSuffix(resp.requestID()))
 	}
 	answers, err := parseBatchResponse(resp.header.Get("Content-Type"), resp.body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w%s", err, requestIDSuffix(resp.requestID()))
 	}
 	for _, a := range answers {
 		if a.status >= 400 {
 			p := b.find(a.contentID)
 			e := newAPIError(p.method, p.url, a.status, a.header, a.body, d.clock.Now())
 			e.ContentID = a.contentID
+			if e.RequestID == "" {
+				e.RequestID = resp.requestID()
+			}
 			return nil, e
 		}
 	}
@@ -124,8 +130,9 @@ func (b *batch) find(id string) part {
 	return part{method: http.MethodPost, url: "$batch"}
 }
 
-// apply records each operation's outcome and GUID from its answer.
-func (w *docWrite) apply(answers []partResponse) error {
+// apply records each operation's outcome and GUID from its answer; reqID
+// is the $batch's request id, for the error.
+func (w *docWrite) apply(answers []partResponse, reqID string) error {
 	byID := map[string]partResponse{}
 	for _, a := range answers {
 		byID[a.contentID] = a
@@ -141,7 +148,7 @@ func (w *docWrite) apply(answers []partResponse) error {
 		}
 		if !ok {
 			return &destinations.Error{Class: destinations.Transient, Code: "crm_bad_response",
-				Message: fmt.Sprintf("the $batch response has no answer for %s", recordLabel(r.rec))}
+				Message: withRequestID("the $batch response has no answer for "+recordLabel(r.rec), reqID)}
 		}
 		r.outcome = outcomeOf(a.status, r.keyPath == "")
 		if id := answerID(a, r.info.PrimaryIDAttribute); id != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,11 +145,12 @@ func TestDeliverLookupOutcomes(t *testing.T) {
 			if len(f.batches) != 0 {
 				t.Errorf("a failed lookup must write nothing; got %d batches", len(f.batches))
 			}
-			if tt.wantCode == "lookup_missing" && de.Message != "vendor with accountnumber 'DE123456789' not found in accounts" {
-				t.Errorf("message %q", de.Message)
+			query := requestIDOf(f, "GET accounts?")
+			if want := "vendor with accountnumber 'DE123456789' not found in accounts (request id " + query + ")"; tt.wantCode == "lookup_missing" && de.Message != want {
+				t.Errorf("message %q, want %q", de.Message, want)
 			}
-			if tt.wantCode == "lookup_ambiguous" && !strings.Contains(de.Message, vendorID) {
-				t.Errorf("message %q does not name the matches", de.Message)
+			if tt.wantCode == "lookup_ambiguous" && (!strings.Contains(de.Message, vendorID) || !strings.HasSuffix(de.Message, "(request id "+query+")")) {
+				t.Errorf("message %q does not name the matches and the query's request id %s", de.Message, query)
 			}
 		})
 	}
@@ -194,28 +196,59 @@ func TestDeliverCreateOnlyConflictIsUnchanged(t *testing.T) {
 }
 
 func TestDeliverFailedOperationNamesRecord(t *testing.T) {
-	f := newFakeDataverse(t)
-	f.rows["accounts"] = []string{vendorID}
-	f.batch = func(w http.ResponseWriter, parts []fakePart) {
-		writeBatch(w, 400, false, []fakeAnswer{{contentID: "3", status: 400, header: map[string]string{"REQ_ID": "req-9"},
-			body: `{"error":{"code":"0x80044331","message":"A validation error occurred. The length of the 'new_name' attribute of the 'new_vendorinvoiceline' entity exceeded the maximum allowed length of '200'."}}`}})
+	tests := []struct {
+		name   string
+		partID string // the failed part's REQ_ID, "" for none
+	}{
+		{"part's own request id", "part-9"},
+		{"the $batch request id", ""},
 	}
-	d, _, _ := setup(t, f)
-	_, err := d.Deliver(context.Background(), invoicePlan(mapping.ModeUpsert, "INV-1", mapping.OnMissingFail))
-	var de *destinations.Error
-	if !errors.As(err, &de) || de.Class != destinations.Permanent || de.Code != "crm_400_0x80044331" {
-		t.Fatalf("got %v, want permanent crm_400_0x80044331", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeDataverse(t)
+			f.rows["accounts"] = []string{vendorID}
+			f.batch = func(w http.ResponseWriter, parts []fakePart) {
+				h := map[string]string{}
+				if tt.partID != "" {
+					h["REQ_ID"] = tt.partID
+				}
+				writeBatch(w, 400, false, []fakeAnswer{{contentID: "3", status: 400, header: h,
+					body: `{"error":{"code":"0x80044331","message":"A validation error occurred. The length of the 'new_name' attribute of the 'new_vendorinvoiceline' entity exceeded the maximum allowed length of '200'."}}`}})
+			}
+			d, _, _ := setup(t, f)
+			_, err := d.Deliver(context.Background(), invoicePlan(mapping.ModeUpsert, "INV-1", mapping.OnMissingFail))
+			var de *destinations.Error
+			if !errors.As(err, &de) || de.Class != destinations.Permanent || de.Code != "crm_400_0x80044331" {
+				t.Fatalf("got %v, want permanent crm_400_0x80044331", err)
+			}
+			wantID := tt.partID
+			if wantID == "" {
+				wantID = requestIDOf(f, "POST $batch")
+			}
+			if !strings.HasPrefix(de.Message, "line li_2 (new_vendorinvoicelines): A validation error") ||
+				!strings.HasSuffix(de.Message, "'200'. (request id "+wantID+")") {
+				t.Errorf("message %q, want it to name the line and end with request id %s", de.Message, wantID)
+			}
+			var api *APIError
+			if !errors.As(err, &api) || api.RequestID != wantID || api.Method != "PATCH" || !strings.Contains(api.URL, line2ID) {
+				t.Errorf("APIError %+v", api)
+			}
+			if len(f.batches) != 1 {
+				t.Errorf("a permanent failure must not be retried: %d batches", len(f.batches))
+			}
+		})
 	}
-	if !strings.HasPrefix(de.Message, "line li_2 (new_vendorinvoicelines): A validation error") {
-		t.Errorf("message %q", de.Message)
+}
+
+// requestIDOf returns the request id the fake server gave the first request
+// starting with prefix ("GET accounts?").
+func requestIDOf(f *fakeDataverse, prefix string) string {
+	for i, r := range f.log() {
+		if strings.HasPrefix(r, prefix) {
+			return fmt.Sprintf("req-%d", i+1)
+		}
 	}
-	var api *APIError
-	if !errors.As(err, &api) || api.RequestID != "req-9" || api.Method != "PATCH" || !strings.Contains(api.URL, line2ID) {
-		t.Errorf("APIError %+v", api)
-	}
-	if len(f.batches) != 1 {
-		t.Errorf("a permanent failure must not be retried: %d batches", len(f.batches))
-	}
+	return "(no " + prefix + " request)"
 }
 
 func TestDeliverForbiddenKeyCharacters(t *testing.T) {

@@ -257,6 +257,10 @@ func TestEmulatorFailedLineRollsBackChangeSet(t *testing.T) {
 	if !strings.HasPrefix(de.Message, "line li_2 (new_vendorinvoicelines): ") || !strings.Contains(de.Message, "'200'") {
 		t.Errorf("message %q should name the line and Dataverse's reason", de.Message)
 	}
+	var api *APIError
+	if !errors.As(err, &api) || api.RequestID == "" || !strings.HasSuffix(de.Message, "(request id "+api.RequestID+")") {
+		t.Errorf("message %q should end with the emulator's request id", de.Message)
+	}
 	if n, m := s.Count("new_vendorinvoices"), s.Count("new_vendorinvoicelines"); n+m != 0 {
 		t.Errorf("%d invoices and %d lines written, want none (atomic change set)", n, m)
 	}

@@ -66,6 +66,7 @@ func (f *fakeDataverse) log() []string {
 func (f *fakeDataverse) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests = append(f.requests, r.Method+" "+strings.TrimPrefix(r.URL.RequestURI(), "/api/data/v9.2/"))
+	w.Header().Set("x-ms-service-request-id", fmt.Sprintf("req-%d", len(f.requests)))
 	f.mu.Unlock()
 	if f.before != nil && f.before(w, r) {
 		return

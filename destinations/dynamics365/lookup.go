@@ -24,10 +24,12 @@ type lookupCache struct {
 	group singleflight.Group
 }
 
-// lookupAnswer is the GUID a lookup found, "" for no row.
+// lookupAnswer is the GUID a lookup found, "" for no row, and the request
+// id of the query that found it.
 type lookupAnswer struct {
-	id string
-	at time.Time
+	id        string
+	requestID string
+	at        time.Time
 }
 
 func (c *lookupCache) get(key string, now time.Time) (lookupAnswer, bool) {
@@ -49,60 +51,62 @@ func (c *lookupCache) put(key string, a lookupAnswer) {
 	c.items[key] = a
 }
 
-// lookup finds the row l describes and returns its GUID, or "" when no row
-// matches. Two or more matches are a permanent error naming them.
-func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (string, error) {
+// lookup finds the row l describes and returns the answer: its GUID, or ""
+// when no row matches. Two or more matches are a permanent error naming
+// them.
+func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (lookupAnswer, error) {
 	filter, err := filterExpr(l.Match)
 	if err != nil {
-		return "", permanent("lookup_invalid", fmt.Sprintf("%s: %v", lookupLabel(l), err))
+		return lookupAnswer{}, permanent("lookup_invalid", fmt.Sprintf("%s: %v", lookupLabel(l), err))
 	}
 	key := l.Entity + "\x00" + filter
 	if a, ok := d.lookups.get(key, d.clock.Now()); ok {
-		return a.id, nil
+		return a, nil
 	}
 	v, err, _ := d.lookups.group.Do(key, func() (any, error) {
-		ids, err := d.queryIDs(ctx, l.Entity, l.Match)
+		ids, reqID, err := d.queryIDs(ctx, l.Entity, l.Match)
 		if err != nil {
-			return "", err
+			return lookupAnswer{}, err
 		}
 		if len(ids) > 1 {
-			return "", permanent("lookup_ambiguous", fmt.Sprintf("%s: %d rows in %s match %s: %s",
-				lookupLabel(l), len(ids), l.Entity, filter, strings.Join(ids, ", ")))
+			return lookupAnswer{}, permanent("lookup_ambiguous", withRequestID(fmt.Sprintf("%s: %d rows in %s match %s: %s",
+				lookupLabel(l), len(ids), l.Entity, filter, strings.Join(ids, ", ")), reqID))
 		}
-		a := lookupAnswer{at: d.clock.Now()}
+		a := lookupAnswer{requestID: reqID, at: d.clock.Now()}
 		if len(ids) == 1 {
 			a.id = ids[0]
 		}
 		d.lookups.put(key, a)
-		return a.id, nil
+		return a, nil
 	})
 	if err != nil {
-		return "", err
+		return lookupAnswer{}, err
 	}
-	return v.(string), nil
+	return v.(lookupAnswer), nil
 }
 
 // queryIDs returns the GUIDs of at most two rows of entitySet matching
-// cols (two are enough to tell "one" from "several").
-func (d *Destination) queryIDs(ctx context.Context, entitySet string, cols []mapping.Column) ([]string, error) {
+// cols (two are enough to tell "one" from "several") and the query's
+// request id.
+func (d *Destination) queryIDs(ctx context.Context, entitySet string, cols []mapping.Column) ([]string, string, error) {
 	info, err := d.entity(ctx, entitySet)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	filter, err := filterExpr(cols)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	resp, err := d.call(ctx, &request{method: "GET", idempotent: true,
 		url: queryURL(d.base, entitySet, info.PrimaryIDAttribute, filter, 2)})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var page struct {
 		Value []map[string]any `json:"value"`
 	}
 	if err := json.Unmarshal(resp.body, &page); err != nil {
-		return nil, fmt.Errorf("dynamics365: decoding %s query: %w", entitySet, err)
+		return nil, "", fmt.Errorf("dynamics365: decoding %s query%s: %w", entitySet, requestIDSuffix(resp.requestID()), err)
 	}
 	ids := make([]string, 0, len(page.Value))
 	for _, row := range page.Value {
@@ -110,13 +114,14 @@ func (d *Destination) queryIDs(ctx context.Context, entitySet string, cols []map
 			ids = append(ids, id)
 		}
 	}
-	return ids, nil
+	return ids, resp.requestID(), nil
 }
 
-// missingLookup applies l.OnMissing when no row matched: ok true means bind
-// null; otherwise err is the skip or failure.
-func missingLookup(l *mapping.Lookup) (ok bool, err error) {
-	msg := fmt.Sprintf("%s %s not found in %s", lookupLabel(l), matchText(l.Match), l.Entity)
+// missingLookup applies l.OnMissing when no row matched (the query's
+// request id is reqID): ok true means bind null; otherwise err is the skip
+// or failure.
+func missingLookup(l *mapping.Lookup, reqID string) (ok bool, err error) {
+	msg := withRequestID(fmt.Sprintf("%s %s not found in %s", lookupLabel(l), matchText(l.Match), l.Entity), reqID)
 	switch l.OnMissing {
 	case mapping.OnMissingNull:
 		return true, nil

@@ -74,7 +74,7 @@ func (d *Destination) fetchEntity(ctx context.Context, entitySet string) (entity
 		Value []entityInfo `json:"value"`
 	}
 	if err := json.Unmarshal(resp.body, &page); err != nil {
-		return entityInfo{}, fmt.Errorf("dynamics365: decoding EntityDefinitions: %w", err)
+		return entityInfo{}, fmt.Errorf("dynamics365: decoding EntityDefinitions%s: %w", requestIDSuffix(resp.requestID()), err)
 	}
 	for _, info := range page.Value {
 		if info.EntitySetName == entitySet && info.PrimaryIDAttribute != "" {
@@ -82,7 +82,8 @@ func (d *Destination) fetchEntity(ctx context.Context, entitySet string) (entity
 		}
 	}
 	return entityInfo{}, &destinations.Error{Class: destinations.Permanent, Code: "crm_unknown_entity",
-		Message: fmt.Sprintf("Dataverse has no table with entity set name %q (names are case sensitive)", entitySet)}
+		Message: withRequestID(fmt.Sprintf("Dataverse has no table with entity set name %q (names are case sensitive)", entitySet),
+			resp.requestID())}
 }
 
 // guessEntity derives a table's names from its entity set name by

@@ -43,10 +43,14 @@ type response struct {
 	token  string // the bearer token the request carried, "" if unknown
 }
 
+// requestID returns Dataverse's id for the request (x-ms-service-request-id
+// or REQ_ID), "" when the response has none.
+func (r *response) requestID() string { return requestID(r.header) }
+
 // call sends req through the circuit breaker, retrying transient failures
 // within the retry policy.
 func (d *Destination) call(ctx context.Context, req *request) (*response, error) {
-	return d.breaker.execute(func() (*response, error) { return d.retrying(ctx, req) })
+	return d.breaker.execute(ctx, func() (*response, error) { return d.retrying(ctx, req) })
 }
 
 // retrying makes attempts until one succeeds, fails permanently, or the
@@ -60,17 +64,17 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 			return resp, nil
 		}
 		ce := classify(err)
-		if ce.Class != destinations.Transient || ctx.Err() != nil || !mayResend(req, err) {
+		if ce.Class != destinations.Transient || ctx.Err() != nil {
 			return nil, err
 		}
 		wait, ok := d.cfg.Retry.Wait(attempt, ce.RetryAfter, waited, d.rand)
-		if !ok {
+		if !ok || !mayResend(req, err) {
+			d.logger.WarnContext(ctx, "dynamics365: request failed, not retrying", d.failureAttrs(req, err, ce, attempt)...)
 			return nil, err
 		}
 		waited += wait
-		d.logger.WarnContext(ctx, "dynamics365: retrying", slog.String("method", req.method),
-			slog.String("url", redactURL(req.url)), slog.String("code", ce.Code),
-			slog.Int("attempt", attempt), slog.Duration("wait", wait))
+		d.logger.WarnContext(ctx, "dynamics365: retrying",
+			append(d.failureAttrs(req, err, ce, attempt), slog.Duration("wait", wait))...)
 		if ce.RetryAfter > 0 {
 			d.gate.pause(wait)
 			continue
@@ -80,6 +84,18 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		}
 		d.backoffs.add(wait)
 	}
+}
+
+// failureAttrs are the log attributes of a failed attempt: what was sent,
+// the callback code, and Dataverse's request id when it answered.
+func (d *Destination) failureAttrs(req *request, err error, ce *destinations.Error, attempt int) []any {
+	attrs := []any{slog.String("method", req.method), slog.String("url", redactURL(req.url)),
+		slog.String("code", ce.Code), slog.Int("attempt", attempt)}
+	var api *APIError
+	if errors.As(err, &api) {
+		attrs = append(attrs, slog.Int("status", api.StatusCode), slog.String("request_id", api.RequestID))
+	}
+	return attrs
 }
 
 // mayResend reports whether a failed request can be sent again.
@@ -100,7 +116,8 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 	}
 	resp, err := d.roundTrip(ctx, req)
 	if err == nil && resp.status == http.StatusUnauthorized {
-		d.logger.InfoContext(ctx, "dynamics365: token refused, fetching a new one")
+		d.logger.InfoContext(ctx, "dynamics365: token refused, fetching a new one", slog.String("method", req.method),
+			slog.String("url", redactURL(req.url)), slog.String("request_id", resp.requestID()))
 		d.tokens.invalidate(resp.token)
 		resp, err = d.roundTrip(ctx, req)
 	}
@@ -143,10 +160,16 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 		return nil, fmt.Errorf("dynamics365: building request: %w", err)
 	}
 	d.setHeaders(hr, req)
+	start := time.Now()
 	res, err := d.http.Do(hr)
 	if err != nil {
+		d.logger.DebugContext(ctx, "dynamics365: no response", slog.String("method", req.method),
+			slog.String("url", redactURL(req.url)), slog.String("code", classify(err).Code))
 		return nil, err
 	}
+	d.logger.DebugContext(ctx, "dynamics365: response", slog.String("method", req.method),
+		slog.String("url", redactURL(req.url)), slog.Int("status", res.StatusCode),
+		slog.String("request_id", requestID(res.Header)), slog.Duration("elapsed", time.Since(start)))
 	defer res.Body.Close()
 	limit := int64(maxResponseBody)
 	if res.StatusCode >= 400 && !isMultipart(res.Header) {

@@ -167,7 +167,7 @@ func (d *Destination) getJSON(ctx context.Context, path string, into any) error 
 		return err
 	}
 	if err := json.Unmarshal(resp.body, into); err != nil {
-		return fmt.Errorf("dynamics365: decoding %s: %w", redactURL(d.base+path), err)
+		return fmt.Errorf("dynamics365: decoding %s%s: %w", redactURL(d.base+path), requestIDSuffix(resp.requestID()), err)
 	}
 	return nil
 }

@@ -155,18 +155,19 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 		r.guid, r.keyPath = ph, rec.Entity+"("+ph+")"
 		return err
 	}
-	ids, err := w.d.queryIDs(ctx, rec.Entity, rec.Key.Columns)
+	ids, reqID, err := w.d.queryIDs(ctx, rec.Entity, rec.Key.Columns)
 	if err != nil {
 		return err
 	}
 	switch {
 	case len(ids) > 1:
-		return w.recordError(r, "crm_duplicate_key", fmt.Sprintf("%d rows match the key %s", len(ids), matchText(rec.Key.Columns)))
+		return w.recordError(r, "crm_duplicate_key", withRequestID(fmt.Sprintf("%d rows match the key %s",
+			len(ids), matchText(rec.Key.Columns)), reqID))
 	case len(ids) == 1:
 		r.guid, r.keyPath = ids[0], rec.Entity+"("+ids[0]+")"
 		r.exists = rec.Mode == mapping.ModeCreate
 	case rec.Mode == mapping.ModeUpdate:
-		return w.recordError(r, "crm_404", "no row matches the key "+matchText(rec.Key.Columns))
+		return w.recordError(r, "crm_404", withRequestID("no row matches the key "+matchText(rec.Key.Columns), reqID))
 	default:
 		r.bodyKeys = true
 	}
@@ -186,15 +187,15 @@ func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind,
 		t.url = "/" + b.Lookup.Entity + "(" + ph + ")"
 		return t, err
 	}
-	id, err := w.d.lookup(ctx, b.Lookup)
+	a, err := w.d.lookup(ctx, b.Lookup)
 	if err != nil {
 		return t, err
 	}
-	if id != "" {
-		t.url = "/" + b.Lookup.Entity + "(" + id + ")"
+	if a.id != "" {
+		t.url = "/" + b.Lookup.Entity + "(" + a.id + ")"
 		return t, nil
 	}
-	null, err := missingLookup(b.Lookup)
+	null, err := missingLookup(b.Lookup, a.requestID)
 	if err != nil {
 		return t, err
 	}
