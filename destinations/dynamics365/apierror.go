@@ -3,7 +3,6 @@ package dynamics365
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,12 +71,6 @@ func newAPIError(method, rawURL string, status int, h http.Header, body []byte, 
 		e.RetryAfter = d
 	}
 	return e
-}
-
-// readErrorBody reads at most maxErrorBody bytes.
-func readErrorBody(r io.Reader) []byte {
-	b, _ := io.ReadAll(io.LimitReader(r, maxErrorBody))
-	return b
 }
 
 func requestID(h http.Header) string {
