@@ -71,7 +71,7 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	ops := 0
 	defer func() { done(time.Duration(s.execTime.Load()) * time.Duration(max(ops, 1))) }()
-	if g := s.gate.Load(); g != nil {
+	if g := s.gate.Load(); g != nil && strings.HasPrefix(entry.Path, g.path) {
 		g.wait(r.Context())
 	}
 	if err := s.cfg.Sleep(r.Context(), time.Duration(s.latency.Load())); err != nil {
@@ -86,7 +86,7 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 func (s *Server) runWithFaults(w http.ResponseWriter, r *http.Request, body []byte, entry *Request) (*response, int) {
 	fault := s.faults.pick(r.Method, entry.Path)
 	if fault != nil {
-		entry.Fault = [...]string{"status", "drop", "slow"}[fault.Kind]
+		entry.Fault = [...]string{"status", "drop", "slow", "pass", "response"}[fault.Kind]
 		if resp, handled := s.faultBefore(w, r, fault, entry); handled {
 			return resp, 0
 		}
@@ -116,10 +116,14 @@ func setBudgetHeaders(h http.Header, left budget) {
 // waited).
 func (s *Server) faultBefore(w http.ResponseWriter, r *http.Request, f *Fault, entry *Request) (*response, bool) {
 	switch {
+	case f.Kind == FaultPass:
+		return nil, false
 	case f.Kind == FaultStatus:
 		return f.statusResponse(), true
 	case f.AfterWrite:
 		return nil, false
+	case f.Kind == FaultResponse:
+		return f.rawResponse(), true
 	case f.Kind == FaultDrop:
 		s.drop(w, entry)
 		return nil, true
@@ -131,9 +135,14 @@ func (s *Server) faultBefore(w http.ResponseWriter, r *http.Request, f *Fault, e
 }
 
 func (s *Server) faultAfter(w http.ResponseWriter, r *http.Request, f *Fault, resp *response, entry *Request) *response {
-	if f.Kind == FaultDrop {
+	switch f.Kind {
+	case FaultDrop:
 		s.drop(w, entry)
 		return nil
+	case FaultResponse:
+		return f.rawResponse()
+	case FaultPass:
+		return resp
 	}
 	_ = s.cfg.Sleep(r.Context(), f.Delay)
 	return resp

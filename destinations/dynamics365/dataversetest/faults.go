@@ -23,6 +23,14 @@ const (
 	// FaultSlow waits Delay before answering (before applying the request,
 	// or after it with AfterWrite), to exceed a client timeout.
 	FaultSlow
+	// FaultPass lets a matching request through untouched. Added before
+	// broader rules it exempts requests from them: FaultPass on "WhoAmI"
+	// followed by a FaultStatus on every path is "down after the preflight".
+	FaultPass
+	// FaultResponse answers Status (default 200) with Header and Body as
+	// given, for malformed, oversized or redirecting answers. With
+	// AfterWrite the request is applied first and its answer replaced.
+	FaultResponse
 )
 
 // Fault is one fault-injection rule. A rule matches requests by Method and
@@ -34,8 +42,17 @@ type Fault struct {
 	// Path matches the start of the decoded path below the service root,
 	// e.g. "$batch", "new_vendorinvoices", "WhoAmI" ("" = any).
 	Path string
-	// Status is the FaultStatus code (500, 503, 504…); default 503.
+	// Status is the FaultStatus code (500, 503, 504…); default 503. It is
+	// also FaultResponse's status (default 200).
 	Status int
+	// Code and Message replace a FaultStatus error body's code and message.
+	// With Status 429 and one of the service-protection codes (CodeRequests,
+	// CodeExecutionTime, CodeConcurrency) the message defaults to
+	// Dataverse's for that limit.
+	Code, Message string
+	// Header and Body are FaultResponse's answer.
+	Header http.Header
+	Body   []byte
 	// RetryAfter, when > 0, adds a Retry-After header to a FaultStatus.
 	RetryAfter time.Duration
 	// Delay is the FaultSlow wait.
@@ -62,8 +79,11 @@ func newFaultSet(seed int64) *faultSet {
 }
 
 func (fs *faultSet) add(f Fault) {
-	if f.Kind == FaultStatus && f.Status == 0 {
+	switch {
+	case f.Kind == FaultStatus && f.Status == 0:
 		f.Status = http.StatusServiceUnavailable
+	case f.Kind == FaultResponse && f.Status == 0:
+		f.Status = http.StatusOK
 	}
 	fs.mu.Lock()
 	fs.rules = append(fs.rules, &f)
@@ -99,8 +119,46 @@ func (fs *faultSet) pick(method, path string) *Fault {
 	return nil
 }
 
+// The service-protection error codes (dataverse.md §7), for Fault.Code.
+const (
+	CodeRequests      = codeRequestsLimit    // 0x80072322: requests per window
+	CodeExecutionTime = codeExecTimeLimit    // 0x80072321: execution time per window
+	CodeConcurrency   = codeConcurrencyLimit // 0x80072326: concurrent requests
+)
+
+// limitMessages are Dataverse's messages for the service-protection codes
+// at their default limits.
+var limitMessages = map[string]string{
+	CodeRequests:      "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
+	CodeExecutionTime: "Combined execution time of incoming requests exceeded limit of 1,200,000 milliseconds over time window of 300 seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.",
+	CodeConcurrency:   "Number of concurrent requests exceeded the limit of 52.",
+}
+
+// rawResponse is the answer a FaultResponse sends.
+func (f *Fault) rawResponse() *response {
+	h := http.Header{}
+	for k, v := range f.Header {
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	return &response{status: f.Status, header: h, body: f.Body, failed: f.Status >= 400}
+}
+
 // statusResponse is the error a FaultStatus sends.
 func (f *Fault) statusResponse() *response {
+	if f.Code != "" || f.Message != "" {
+		msg := f.Message
+		if msg == "" {
+			msg = limitMessages[f.Code]
+		}
+		if msg == "" {
+			msg = http.StatusText(f.Status)
+		}
+		r := errorResponse(f.Status, f.Code, msg)
+		if f.RetryAfter > 0 {
+			r.header.Set("Retry-After", retryAfterSeconds(f.RetryAfter))
+		}
+		return r
+	}
 	var r *response
 	switch f.Status {
 	case http.StatusInternalServerError:

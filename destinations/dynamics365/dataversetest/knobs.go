@@ -67,6 +67,15 @@ func (s *Server) RevokeTokens() {
 	s.tokens.mu.Unlock()
 }
 
+// IssuedTokens returns every access token the token service (or
+// IssueToken) has issued, expired and revoked ones included, oldest first:
+// tests grep logs and outputs for them.
+func (s *Server) IssuedTokens() []string {
+	s.tokens.mu.RLock()
+	defer s.tokens.mu.RUnlock()
+	return append([]string(nil), s.tokens.history...)
+}
+
 // IssueToken returns a valid access token for the Web API without a token
 // request (not counted in TokenRequests).
 func (s *Server) IssueToken() string { return s.tokens.issue(s.ClientID, s.URL) }
@@ -95,6 +104,7 @@ func (s *Server) NewClientCertificate() ([]byte, error) {
 // check, before execution) until Release, so tests can create in-flight
 // requests deterministically.
 type Gate struct {
+	path    string // only requests whose path starts with it wait
 	arrived chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -102,8 +112,13 @@ type Gate struct {
 
 // Hold installs a gate: every admitted request then waits for Release.
 // Each waiting request sends once on Arrived.
-func (s *Server) Hold() *Gate {
-	g := &Gate{arrived: make(chan struct{}, 1024), release: make(chan struct{})}
+func (s *Server) Hold() *Gate { return s.HoldPath("") }
+
+// HoldPath is Hold for the requests whose decoded path below the service
+// root starts with prefix ("$batch" holds the writes and lets lookups,
+// metadata and WhoAmI through).
+func (s *Server) HoldPath(prefix string) *Gate {
+	g := &Gate{path: prefix, arrived: make(chan struct{}, 1024), release: make(chan struct{})}
 	s.gate.Store(g)
 	return g
 }

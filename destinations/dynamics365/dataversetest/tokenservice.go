@@ -25,6 +25,7 @@ type tokenService struct {
 
 	mu       sync.RWMutex
 	tokens   map[string]*issuedToken
+	history  []string // every token issued, for IssuedTokens
 	certs    []*x509.Certificate
 	outage   bool
 	failNext int
@@ -179,6 +180,7 @@ func (ts *tokenService) issue(subject, resource string) string {
 	tok := "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(claims) + "." + rand.Text()
 	ts.mu.Lock()
 	ts.tokens[tok] = &issuedToken{subject: subject, resource: resource, expires: ts.cfg.Now().Add(ts.cfg.TokenLifetime)}
+	ts.history = append(ts.history, tok)
 	ts.mu.Unlock()
 	return tok
 }
