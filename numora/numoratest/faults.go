@@ -30,7 +30,16 @@ type Fault struct {
 	// Rate is the chance in (0, 1] that a matching request is hit, drawn
 	// from the server's seeded randomness; 0 means every request.
 	Rate float64
+	// Header and Body, when either is set, make the answer raw: Status
+	// (default 200) with exactly these headers and bytes, for truncated
+	// JSON, wrong content types, huge bodies and redirects (a Location
+	// header with a 3xx Status).
+	Header http.Header
+	Body   []byte
 }
+
+// raw reports whether the fault answers with its own headers and body.
+func (f *Fault) raw() bool { return f.Header != nil || f.Body != nil }
 
 // faultRule is a Fault armed for an endpoint, with its remaining budget.
 type faultRule struct {
@@ -86,6 +95,8 @@ func (f *Fault) describe() string {
 	switch {
 	case f.Drop:
 		parts = append(parts, "drop")
+	case f.raw():
+		parts = append(parts, fmt.Sprintf("raw %d, %d bytes", f.rawStatus(), len(f.Body)))
 	case f.Status != 0:
 		parts = append(parts, fmt.Sprintf("status %d", f.Status))
 	}
@@ -95,8 +106,25 @@ func (f *Fault) describe() string {
 	return strings.Join(parts, ", ")
 }
 
-// writeFault answers with the fault's status and the documented body.
+// rawStatus is a raw answer's status.
+func (f *Fault) rawStatus() int {
+	if f.Status == 0 {
+		return http.StatusOK
+	}
+	return f.Status
+}
+
+// writeFault answers with the fault's status and the documented body, or
+// with its raw answer.
 func writeFault(w http.ResponseWriter, f *Fault, rid string) {
+	if f.raw() {
+		for k, v := range f.Header {
+			w.Header()[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+		}
+		w.WriteHeader(f.rawStatus())
+		_, _ = w.Write(f.Body)
+		return
+	}
 	if f.RetryAfter != "" {
 		w.Header().Set("retry-after", f.RetryAfter)
 	}

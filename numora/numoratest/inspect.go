@@ -116,6 +116,20 @@ func (s *Server) SetStatus(id string, st numora.Status) error {
 	return nil
 }
 
+// SetResultURL makes the outbox list resultURL as document id's
+// result_url instead of its own result path: another path, or an absolute
+// URL on another host, as a compromised or misconfigured Numora might.
+func (s *Server) SetResultURL(id, resultURL string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.byID[id]
+	if d == nil {
+		return fmt.Errorf("numoratest: no document %q", id)
+	}
+	d.resultURL = resultURL
+	return nil
+}
+
 // SetDispatch changes what later dispatches end in and after how long.
 func (s *Server) SetDispatch(outcome numora.Status, delay time.Duration) {
 	s.mu.Lock()

@@ -123,7 +123,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the status sent, or 0 and true when the connection must be dropped.
 func (s *Server) serveWithFault(ex *exchange, f *Fault) (int, bool) {
 	switch {
-	case f == nil || (f.Status == 0 && !f.Drop):
+	case f == nil || (f.Status == 0 && !f.Drop && !f.raw()):
 		s.serve(ex)
 		return ex.w.status(), false
 	case f.AfterHandling:
@@ -134,7 +134,7 @@ func (s *Server) serveWithFault(ex *exchange, f *Fault) (int, bool) {
 		return 0, true
 	}
 	writeFault(ex.w, f, ex.rid)
-	return f.Status, false
+	return ex.w.status(), false
 }
 
 // serve checks the key and runs the endpoint.

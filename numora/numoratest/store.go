@@ -29,6 +29,7 @@ type doc struct {
 	gen         genRef
 	pending     *pendingDispatch
 	attempts    []attempt
+	resultURL   string // overrides the outbox item's result_url when set
 }
 
 // pendingDispatch is a dispatch waiting for its outcome.
@@ -92,8 +93,12 @@ func (d *doc) document() numora.Document {
 // outboxItem returns d's outbox entry.
 func (d *doc) outboxItem() numora.OutboxItem {
 	path := "/v1/documents/" + url.PathEscape(d.id)
-	return numora.OutboxItem{DocumentID: d.id, Schema: d.schema, Status: d.status, ExternalID: d.externalID,
+	it := numora.OutboxItem{DocumentID: d.id, Schema: d.schema, Status: d.status, ExternalID: d.externalID,
 		Metadata: d.metadata, ResultURL: path + "/result", DispatchURL: path + "/dispatch", UpdatedAt: d.updatedAt}
+	if d.resultURL != "" {
+		it.ResultURL = d.resultURL
+	}
+	return it
 }
 
 // outboxPage returns up to limit outbox entries after position after (-1
