@@ -85,8 +85,11 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 // runWithFaults runs the request with the fault (if any) the rules pick.
 func (s *Server) runWithFaults(w http.ResponseWriter, r *http.Request, body []byte, entry *Request) (*response, int) {
 	fault := s.faults.pick(r.Method, entry.Path)
+	if fault != nil && fault.Kind == FaultPass {
+		fault = nil // exempted: served, logged and counted as if no rule matched
+	}
 	if fault != nil {
-		entry.Fault = [...]string{"status", "drop", "slow", "pass", "response"}[fault.Kind]
+		entry.Fault = [...]string{"status", "drop", "slow", "", "response"}[fault.Kind]
 		if resp, handled := s.faultBefore(w, r, fault, entry); handled {
 			return resp, 0
 		}
@@ -116,8 +119,6 @@ func setBudgetHeaders(h http.Header, left budget) {
 // waited).
 func (s *Server) faultBefore(w http.ResponseWriter, r *http.Request, f *Fault, entry *Request) (*response, bool) {
 	switch {
-	case f.Kind == FaultPass:
-		return nil, false
 	case f.Kind == FaultStatus:
 		return f.statusResponse(), true
 	case f.AfterWrite:
@@ -141,8 +142,6 @@ func (s *Server) faultAfter(w http.ResponseWriter, r *http.Request, f *Fault, re
 		return nil
 	case FaultResponse:
 		return f.rawResponse()
-	case FaultPass:
-		return resp
 	}
 	_ = s.cfg.Sleep(r.Context(), f.Delay)
 	return resp
