@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations"
@@ -147,6 +148,7 @@ func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, 
 // printing each summary; the exit code is the last pass's.
 func (a *app) passes(ctx context.Context, cfg *config, log *slog.Logger, conn *connector.Connector,
 	js *connector.JSONSummary, pass func(context.Context) (*connector.Summary, error)) int {
+	defer logStop(ctx, log, cfg.Run.StopGrace)()
 	code := exitOK
 	each := func(s *connector.Summary, _ error) {
 		_ = s.WriteText(a.stdout)
@@ -162,4 +164,23 @@ func (a *app) passes(ctx context.Context, cfg *config, log *slog.Logger, conn *c
 	}
 	_ = conn.Loop(ctx, cfg.Run.Interval, pass, each)
 	return code
+}
+
+// logStop logs once, when ctx ends (SIGINT or SIGTERM), that intake stops
+// and the documents in flight get the stop grace to finish. The returned
+// func ends the watch.
+func logStop(ctx context.Context, log *slog.Logger, grace time.Duration) func() {
+	if grace <= 0 {
+		grace = connector.DefaultStopGrace
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			log.Warn("stop requested: taking no new documents; those in flight get the stop grace to finish",
+				"stop_grace", grace.String())
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
 }

@@ -116,7 +116,7 @@ type logConfig struct {
 
 // loadConfigFile reads path strictly (unknown keys are errors). When path
 // is "", ./connector.yaml is read if it exists. The second result is a
-// warning (a readable file holding secrets), or "".
+// warning (see permissionWarning), or "".
 func loadConfigFile(path string) (*config, string, error) {
 	explicit := path != ""
 	if !explicit {
@@ -180,15 +180,26 @@ func configError(name string, err error) error {
 	return &usageError{msg: b.String()}
 }
 
-// permissionWarning warns when a file holding secrets can be read by others.
+// permissionWarning warns about a config file that others could change
+// (they could point the connector, and its secrets, at another server) or
+// that holds secrets in plain text: readable by others, or at all.
 func permissionWarning(path string, c *config) string {
-	if c.Numora.APIKey.IsZero() && c.Dynamics.ClientSecret.IsZero() && c.Dynamics.CertificatePassword.IsZero() {
-		return ""
-	}
 	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf("%s holds secrets and is readable by other users (mode %v): "+
-		"chmod 600 it, or better, move the secrets to environment variables", path, fi.Mode().Perm())
+	perm := fi.Mode().Perm()
+	secrets := !c.Numora.APIKey.IsZero() || !c.Dynamics.ClientSecret.IsZero() || !c.Dynamics.CertificatePassword.IsZero()
+	switch {
+	case perm&0o022 != 0:
+		return fmt.Sprintf("%s can be changed by other users (mode %v): chmod go-w it; "+
+			"whoever edits it decides where the connector sends its credentials", path, perm)
+	case secrets && perm&0o044 != 0:
+		return fmt.Sprintf("%s holds secrets and is readable by other users (mode %v): "+
+			"chmod 600 it, or better, move the secrets to environment variables", path, perm)
+	case secrets:
+		return fmt.Sprintf("%s holds secrets in plain text: prefer the environment variables "+
+			"NUMORA_API_KEY, AZURE_CLIENT_SECRET and AZURE_CLIENT_CERTIFICATE_PASSWORD", path)
+	}
+	return ""
 }

@@ -98,11 +98,15 @@ func TestPermissionWarning(t *testing.T) {
 	tests := []struct {
 		name, yaml string
 		mode       os.FileMode
-		warn       bool
+		warn       string
 	}{
-		{"secret, world readable", "numora:\n  api_key: sk_live_x\n", 0o644, true},
-		{"secret, private", "numora:\n  api_key: sk_live_x\n", 0o600, false},
-		{"no secret", "run:\n  concurrency: 2\n", 0o644, false},
+		{"secret, world readable", "numora:\n  api_key: sk_live_x\n", 0o644, "readable by other users"},
+		{"secret, group readable", "dynamics:\n  client_secret: s3cr3t-x\n", 0o640, "readable by other users"},
+		{"secret, private", "numora:\n  api_key: sk_live_x\n", 0o600, "secrets in plain text"},
+		{"certificate password, private", "dynamics:\n  certificate_password: pw-x\n", 0o400, "secrets in plain text"},
+		{"no secret, world writable", "run:\n  concurrency: 2\n", 0o666, "changed by other users"},
+		{"no secret, group writable", "run:\n  concurrency: 2\n", 0o620, "changed by other users"},
+		{"no secret", "run:\n  concurrency: 2\n", 0o644, ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,8 +121,13 @@ func TestPermissionWarning(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (warning != "") != tt.warn || strings.Contains(warning, "sk_live_x") {
-				t.Errorf("warning %q, want warn=%v and no secret", warning, tt.warn)
+			if !strings.Contains(warning, tt.warn) || (tt.warn == "" && warning != "") {
+				t.Errorf("got warning %q, want one containing %q", warning, tt.warn)
+			}
+			for _, sec := range []string{"sk_live_x", "s3cr3t-x", "pw-x"} {
+				if strings.Contains(warning, sec) {
+					t.Errorf("warning %q shows the secret", warning)
+				}
 			}
 		})
 	}
