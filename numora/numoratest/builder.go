@@ -19,6 +19,10 @@ type builder struct {
 	items          []numora.LineItem
 	confs          []float64
 	confirmedItems []string
+	// uniform draws a GenerateInvoices document: known vendors, high
+	// confidences and exactly lines line items.
+	uniform bool
+	lines   int
 }
 
 // dateLayouts are the layouts dates are printed in.
@@ -26,7 +30,7 @@ var dateLayouts = []string{"2006-01-02", "02.01.2006", "01/02/2006"}
 
 // conf draws a confidence: mostly 0.86-0.99, one in ten low (0.30-0.69).
 func (b *builder) conf() float64 {
-	if b.r.IntN(10) == 0 {
+	if b.r.IntN(10) == 0 && !b.uniform {
 		return math.Round((0.30+b.r.Float64()*0.39)*100) / 100
 	}
 	return math.Round((0.86+b.r.Float64()*0.13)*100) / 100
@@ -72,7 +76,7 @@ func nonNil[T any](s []T) []T {
 
 // vendor draws a known vendor, or one in twelve an unknown one.
 func (b *builder) vendor() Vendor {
-	if b.r.IntN(12) == 0 {
+	if b.r.IntN(12) == 0 && !b.uniform {
 		return UnknownVendors[b.r.IntN(len(UnknownVendors))]
 	}
 	return Vendors[b.r.IntN(len(Vendors))]

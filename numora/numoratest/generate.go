@@ -16,6 +16,9 @@ type genRef struct {
 	seed  int64
 	index int
 	dupOf int // index of the document this one duplicates, or -1
+	// uniform marks a GenerateInvoices document with lines line items.
+	uniform bool
+	lines   int
 }
 
 // Generate adds n generated documents for seed: mostly invoice_v2 (about
@@ -37,6 +40,49 @@ func (s *Server) Generate(n int, seed int64) {
 			s.insert(d)
 		}
 	}
+}
+
+// uniformSalt turns a GenerateInvoices seed into its streams' seed, so its
+// documents' ids differ from Generate's for the same seed.
+const uniformSalt = 0x696e766f69636573
+
+// GenerateInvoices adds n invoice_v2 documents for seed, each with exactly
+// lines line items: a uniform load for benchmarks. Every one is deliverable
+// with the default mapping rules: a known vendor, confidences of 0.86 or
+// more, no duplicates, status reviewed or push_failed. Their ids differ
+// from Generate's, and their invoice numbers have six digits
+// ("INV-2026-000042") where Generate's have five, so both kinds can share
+// a server and a Dataverse. The same (n, seed, lines) gives the same
+// documents; existing ids are left alone. Results are rebuilt on every
+// read, as for Generate.
+func (s *Server) GenerateInvoices(n int, seed int64, lines int) {
+	lines = max(lines, 0)
+	docs := make([]*doc, 0, n)
+	for i := range n {
+		docs = append(docs, generateInvoiceDoc(seed^uniformSalt, i, lines))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range docs {
+		if s.byID[d.id] == nil {
+			s.insert(d)
+		}
+	}
+}
+
+// generateInvoiceDoc builds the header of uniform invoice i; seed is
+// already salted.
+func generateInvoiceDoc(seed int64, i, lines int) *doc {
+	r := stream(seed, i, 0)
+	d := &doc{id: docID(seed, i), schema: "invoice_v2", status: numora.StatusReviewed,
+		gen: genRef{ok: true, seed: seed, index: i, dupOf: -1, uniform: true, lines: lines}}
+	if r.IntN(100) < 5 {
+		d.status = numora.StatusPushFailed
+	}
+	d.metadata = metadatas[r.IntN(len(metadatas))]
+	d.createdAt = genEpoch.Add(time.Duration(i)*41*time.Second + time.Duration(r.IntN(1000))*time.Millisecond)
+	d.updatedAt = d.createdAt.Add(time.Duration(5+r.IntN(600)) * time.Minute)
+	return d
 }
 
 // insert appends d. The caller holds the lock.
@@ -123,7 +169,11 @@ func generateResult(g genRef) *numora.Result {
 		orig := generateDoc(g.seed, g.dupOf)
 		return generateResult(orig.gen)
 	}
-	b := &builder{r: stream(g.seed, g.index, 1), fields: map[string]numora.Field{}}
+	b := &builder{r: stream(g.seed, g.index, 1), fields: map[string]numora.Field{}, uniform: g.uniform, lines: g.lines}
+	if g.uniform {
+		b.invoice(g.index)
+		return b.result()
+	}
 	switch schemaOf(stream(g.seed, g.index, 0)) {
 	case "invoice_v2":
 		b.invoice(g.index)

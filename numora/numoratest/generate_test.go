@@ -237,3 +237,64 @@ func TestTimestamps(t *testing.T) {
 		t.Error("SetStatus on an unknown id: want an error")
 	}
 }
+
+func TestGenerateInvoices(t *testing.T) {
+	s, _ := start(t)
+	s.Generate(30, 7)
+	s.GenerateInvoices(40, 7, 5)
+	s.GenerateInvoices(40, 7, 5) // adds nothing
+	if got := s.Len(); got != 70 {
+		t.Fatalf("got %d documents, want 70", got)
+	}
+	known := map[string]bool{}
+	for _, v := range Vendors {
+		known[v.Name] = true
+	}
+	numbers := map[string]bool{}
+	uniform := 0
+	for _, id := range s.OutboxIDs() {
+		r, _ := s.Result(id)
+		if numbers[string(r.Fields["invoice_number"].Value)] && r.Schema == "invoice_v2" && r.DuplicateOf == nil {
+			t.Errorf("%s: invoice number %s used twice", id, r.Fields["invoice_number"].Value)
+		}
+		numbers[string(r.Fields["invoice_number"].Value)] = true
+		if !strings.HasPrefix(string(r.Fields["invoice_number"].Value), `"INV-2026-0000`) || len(r.Fields["invoice_number"].Value) != 17 {
+			continue // one of Generate's
+		}
+		uniform++
+		var vendor string
+		_ = json.Unmarshal(r.Fields["vendor_name"].Value, &vendor)
+		if r.Schema != "invoice_v2" || len(r.LineItems) != 5 || r.DuplicateOf != nil || !known[vendor] {
+			t.Errorf("%s: got schema %s, %d lines, duplicate_of %v, vendor %q; want invoice_v2, 5, nil, a known vendor",
+				id, r.Schema, len(r.LineItems), r.DuplicateOf, vendor)
+		}
+		for name, f := range r.Fields {
+			if *f.Confidence < 0.86 {
+				t.Errorf("%s: %s has confidence %v, want >= 0.86", id, name, *f.Confidence)
+			}
+		}
+	}
+	if uniform != 40 {
+		t.Errorf("got %d uniform invoices, want 40", uniform)
+	}
+	other, _ := start(t)
+	other.GenerateInvoices(40, 7, 5)
+	a, _ := s.Result(other.OutboxIDs()[3])
+	b, _ := other.Result(other.OutboxIDs()[3])
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Errorf("same seed, different results:\n%s\n%s", ja, jb)
+	}
+}
+
+func TestGenerateInvoicesNoLines(t *testing.T) {
+	s, _ := start(t)
+	s.GenerateInvoices(5, 1, 0)
+	for _, id := range s.OutboxIDs() {
+		r, _ := s.Result(id)
+		if len(r.LineItems) != 0 || r.Fields["total_amount"].Value == nil {
+			t.Errorf("%s: got %d line items and total %s, want none and a total", id, len(r.LineItems), r.Fields["total_amount"].Value)
+		}
+	}
+}

@@ -14,7 +14,11 @@ func (b *builder) invoice(i int) {
 	v := b.vendor()
 	b.set("vendor_name", v.Name)
 	b.set("vendor_tax_id", b.taxID(v.TaxID))
-	b.set("invoice_number", fmt.Sprintf("INV-2026-%05d", i+1))
+	number := fmt.Sprintf("INV-2026-%05d", i+1)
+	if b.uniform {
+		number = fmt.Sprintf("INV-2026-%06d", i+1)
+	}
+	b.set("invoice_number", number)
 	date, layout := b.date(), b.layout()
 	b.set("invoice_date", date.Format(layout))
 	due := date.AddDate(0, 0, []int{14, 30, 45, 60}[b.r.IntN(4)])
@@ -39,12 +43,15 @@ func (b *builder) invoice(i int) {
 	}
 }
 
-// lineItems draws 0-20 line items (none in about 15% of invoices) and
-// returns their net sum in cents.
+// lineItems draws 0-20 line items (none in about 15% of invoices; exactly
+// b.lines when uniform) and returns their net sum in cents.
 func (b *builder) lineItems(code string) int64 {
 	n := 0
 	if b.r.IntN(100) >= 15 {
 		n = 1 + b.r.IntN(20)
+	}
+	if b.uniform {
+		n = b.lines
 	}
 	var net int64
 	for k := 1; k <= n; k++ {
