@@ -30,7 +30,9 @@ func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
 	if cfg.Numora.Timeout > 0 {
 		hc = &http.Client{Timeout: cfg.Numora.Timeout}
 	}
-	c, err := numora.New(numora.Config{BaseURL: cfg.Numora.BaseURL, APIKey: cfg.Numora.APIKey, HTTPClient: hc, Logger: log})
+	r := cfg.Numora.Retry
+	c, err := numora.New(numora.Config{BaseURL: cfg.Numora.BaseURL, APIKey: cfg.Numora.APIKey, HTTPClient: hc, Logger: log,
+		Retry: retry.Policy{MaxAttempts: r.MaxAttempts, BaseDelay: r.BaseDelay, MaxDelay: r.MaxDelay, MaxTotalWait: r.MaxTotalWait}})
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}

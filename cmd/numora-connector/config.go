@@ -44,6 +44,9 @@ type numoraConfig struct {
 	PageSize int `yaml:"page_size"`
 	// Timeout bounds one request to Numora; default 30s.
 	Timeout time.Duration `yaml:"timeout"`
+	// Retry bounds the retries of one Numora request (same fields and
+	// defaults as dynamics.retry).
+	Retry retryConfig `yaml:"retry"`
 }
 
 type dynamicsConfig struct {

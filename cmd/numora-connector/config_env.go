@@ -95,6 +95,7 @@ func (c *config) validateNumbers() []string {
 	check(between(c.Run.Concurrency, 0, 256), "concurrency %d: want 1 to 256", c.Run.Concurrency)
 	check(between(c.Numora.PageSize, 0, 1000), "numora.page_size %d: want 1 to 1000", c.Numora.PageSize)
 	check(between(c.Dynamics.Retry.MaxAttempts, 0, 20), "dynamics.retry.max_attempts %d: want 1 to 20", c.Dynamics.Retry.MaxAttempts)
+	check(between(c.Numora.Retry.MaxAttempts, 0, 20), "numora.retry.max_attempts %d: want 1 to 20", c.Numora.Retry.MaxAttempts)
 	check(between(c.Dynamics.MaxConcurrency, 0, 52), "dynamics.max_concurrency %d: want 1 to 52 (Dataverse's limit)", c.Dynamics.MaxConcurrency)
 	for _, d := range []struct {
 		name string
@@ -102,7 +103,9 @@ func (c *config) validateNumbers() []string {
 	}{{"interval", c.Run.Interval}, {"stop_grace", c.Run.StopGrace}, {"dispatch_timeout", c.Run.DispatchTimeout},
 		{"dispatch_poll", c.Run.DispatchPoll}, {"numora.timeout", c.Numora.Timeout}, {"dynamics.request_timeout", c.Dynamics.RequestTimeout},
 		{"dynamics.retry.base_delay", c.Dynamics.Retry.BaseDelay}, {"dynamics.retry.max_delay", c.Dynamics.Retry.MaxDelay},
-		{"dynamics.retry.max_total_wait", c.Dynamics.Retry.MaxTotalWait}, {"dynamics.breaker.open_timeout", c.Dynamics.Breaker.OpenTimeout}} {
+		{"dynamics.retry.max_total_wait", c.Dynamics.Retry.MaxTotalWait}, {"dynamics.breaker.open_timeout", c.Dynamics.Breaker.OpenTimeout},
+		{"numora.retry.base_delay", c.Numora.Retry.BaseDelay}, {"numora.retry.max_delay", c.Numora.Retry.MaxDelay},
+		{"numora.retry.max_total_wait", c.Numora.Retry.MaxTotalWait}} {
 		check(d.v >= 0, "%s %v: must not be negative", d.name, d.v)
 	}
 	if c.Run.Interval > 0 && c.Run.Interval < time.Second {
