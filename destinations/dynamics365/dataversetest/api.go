@@ -40,6 +40,9 @@ func (s *Server) setCommonHeaders(h http.Header) {
 }
 
 func (s *Server) dopHint() int {
+	if n := s.dop.Load(); n > 0 {
+		return int(n)
+	}
 	if s.cfg.DOPHint > 0 {
 		return s.cfg.DOPHint
 	}

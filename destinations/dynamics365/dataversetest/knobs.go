@@ -18,6 +18,11 @@ func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
 // SetExecTime changes the simulated execution time per operation.
 func (s *Server) SetExecTime(d time.Duration) { s.execTime.Store(int64(d)) }
 
+// SetDOPHint changes the x-ms-dop-hint header value (0 = back to
+// Config.DOPHint). Dataverse's hint is per web server while the limits are
+// per user, so a hint above the concurrency limit is realistic.
+func (s *Server) SetDOPHint(n int) { s.dop.Store(int64(max(n, 0))) }
+
 // SetLimits changes the service-protection limits (history is kept).
 func (s *Server) SetLimits(l Limits) { s.limits.set(l) }
 

@@ -121,3 +121,17 @@ func TestIssuedTokensKeepsRevokedOnes(t *testing.T) {
 		t.Errorf("got %d tokens, want the two issued, oldest first", len(got))
 	}
 }
+
+func TestSetDOPHint(t *testing.T) {
+	s := newTestServer(t, WithLimits(Limits{Concurrent: 3}))
+	c := newAPIClient(t, s)
+	for _, tt := range []struct {
+		set  int
+		want string
+	}{{0, "3"}, {16, "16"}, {0, "3"}} {
+		s.SetDOPHint(tt.set)
+		if got := c.call("GET", "WhoAmI", "").header.Get("x-ms-dop-hint"); got != tt.want {
+			t.Errorf("SetDOPHint(%d): got hint %q, want %q", tt.set, got, tt.want)
+		}
+	}
+}

@@ -51,6 +51,7 @@ type Server struct {
 	down     atomic.Bool
 	latency  atomic.Int64 // time.Duration
 	execTime atomic.Int64 // time.Duration
+	dop      atomic.Int64 // x-ms-dop-hint override; 0 = Config.DOPHint
 	gate     atomic.Pointer[Gate]
 }
 
