@@ -54,9 +54,10 @@ type Config struct {
 	// limit, or 52 when that is off.
 	DOPHint int
 
-	// LeanRows keeps only alternate-key columns and lookups of stored rows
-	// (about a third of the memory), for benchmarks that write hundreds of
-	// thousands of rows; reads and Rows then miss the other columns.
+	// LeanRows keeps only alternate-key columns and lookups of rows written
+	// through the Web API (about a third of the memory), for benchmarks that
+	// write hundreds of thousands of rows; reads and Rows then miss the
+	// other columns. Rows stored with Seed stay whole, so lookups find them.
 	LeanRows bool
 
 	// Seed makes fault decisions and generated GUIDs deterministic; 0 = 1.

@@ -37,7 +37,7 @@ func (s *Server) SeedErr(entitySet string, row map[string]any) (string, error) {
 	if bad != nil {
 		return "", fmt.Errorf("dataversetest: seed %s: %s", entitySet, bad.body)
 	}
-	op := &operation{method: http.MethodPost, header: http.Header{}}
+	op := &operation{method: http.MethodPost, header: http.Header{}, seeded: true}
 	t := &target{table: td}
 	if body.id != "" {
 		op.method, t.key = http.MethodPatch, &keyRef{id: body.id, text: body.id}

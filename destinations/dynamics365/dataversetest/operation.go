@@ -19,6 +19,7 @@ type operation struct {
 	inBatch   bool
 	user      string // token subject
 	prefer    preferences
+	seeded    bool // stored with Seed, not through the Web API
 }
 
 // preferences are the parsed Prefer header values.

@@ -217,7 +217,10 @@ func TestConcurrentWritesAreSafe(t *testing.T) {
 func TestLeanRows(t *testing.T) {
 	s := newTestServer(t, WithConfig(Config{LeanRows: true}))
 	c := newAPIClient(t, s)
-	acct := s.Seed("accounts", map[string]any{"name": "A"})
+	acct := s.Seed("accounts", map[string]any{"name": "A", "accountnumber": "DE1"})
+	if got := s.Rows("accounts")[0]["accountnumber"]; got != "DE1" {
+		t.Errorf("seeded row: got accountnumber %v, want DE1 kept (lookups filter on it)", got)
+	}
 	r := c.call("PATCH", "new_vendorinvoices(new_invoicenumber='INV-1')", `{"new_name":"n","new_VendorId@odata.bind":"/accounts(`+acct+`)"}`,
 		"Prefer", "return=representation")
 	wantStatus(t, r, 201)

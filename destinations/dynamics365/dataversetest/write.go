@@ -63,7 +63,7 @@ func (s *Server) create(op *operation, td *tableDef, x *tx, body *writeBody, ref
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}
-	x.put(data, s.lean(td, r))
+	x.put(data, s.lean(op, td, r))
 	if op.prefer.representation {
 		return s.representation(op, td, r, http.StatusCreated)
 	}
@@ -91,7 +91,7 @@ func (s *Server) upsert(op *operation, t *target, x *tx, body *writeBody, refs m
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}
-	x.put(data, s.lean(td, r))
+	x.put(data, s.lean(op, td, r))
 	if op.prefer.representation {
 		status := http.StatusOK
 		if existing == nil {
@@ -152,9 +152,10 @@ func (s *Server) remove(t *target, x *tx) *response {
 }
 
 // lean drops every value but alternate-key columns and lookups when
-// Config.LeanRows is set; the response still shows the full row.
-func (s *Server) lean(td *tableDef, r *row) *row {
-	if !s.cfg.LeanRows {
+// Config.LeanRows is set; the response still shows the full row. Rows
+// stored with Seed stay whole: they are the reference data lookups filter.
+func (s *Server) lean(op *operation, td *tableDef, r *row) *row {
+	if !s.cfg.LeanRows || op.seeded {
 		return r
 	}
 	kept := make(fields, 0, 2)
