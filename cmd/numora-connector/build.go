@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
@@ -24,11 +26,15 @@ type extras struct {
 	rules *mapping.Rules
 }
 
-// newNumora builds the Numora client.
+// newNumora builds the Numora client. Its transport keeps an idle
+// connection for every document in flight and the outbox reader, so
+// connections are reused rather than dialled again (net/http keeps two).
 func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
-	var hc *http.Client
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = cfg.concurrency() + 1
+	hc := &http.Client{Transport: t, Timeout: 30 * time.Second}
 	if cfg.Numora.Timeout > 0 {
-		hc = &http.Client{Timeout: cfg.Numora.Timeout}
+		hc.Timeout = cfg.Numora.Timeout
 	}
 	r := cfg.Numora.Retry
 	c, err := numora.New(numora.Config{BaseURL: cfg.Numora.BaseURL, APIKey: cfg.Numora.APIKey, HTTPClient: hc, Logger: log,
@@ -74,6 +80,14 @@ func loadRules(cfg *config, log *slog.Logger, x extras) (*mapping.Rules, error) 
 		log.Warn("mapping rules: " + w.String())
 	}
 	return rules, nil
+}
+
+// concurrency is the number of documents in flight.
+func (c *config) concurrency() int {
+	if c.Run.Concurrency > 0 {
+		return c.Run.Concurrency
+	}
+	return connector.DefaultConcurrency
 }
 
 // describeError is err with a mapping.LoadError's problems one per line.
