@@ -3,12 +3,14 @@ package dynamics365
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 )
 
 // tokenExpirySkew is how long before its expiry a token is replaced; the
@@ -62,6 +64,7 @@ func (s *azureTokenSource) last() string {
 type tokenGen struct {
 	az    *azureTokenSource
 	reuse oauth2.TokenSource
+	key   string // the generation's singleflight key
 }
 
 // tokenSource is the oauth2.TokenSource behind the destination's
@@ -79,6 +82,10 @@ type tokenSource struct {
 	timeout time.Duration
 	claims  bool // the credential accepts a claims challenge
 	cur     atomic.Pointer[tokenGen]
+	gens    atomic.Uint64
+	// fetch makes concurrent Token calls share one call of the cache, so
+	// that callers who waited for a fetch get its result, failure included.
+	fetch singleflight.Group
 }
 
 func newTokenSource(ctx context.Context, cred azcore.TokenCredential, scope string, timeout time.Duration, claims bool) *tokenSource {
@@ -90,12 +97,23 @@ func newTokenSource(ctx context.Context, cred azcore.TokenCredential, scope stri
 func (s *tokenSource) newGen(force bool) *tokenGen {
 	az := &azureTokenSource{ctx: s.ctx, cred: s.cred, scopes: []string{s.scope}, timeout: s.timeout}
 	az.force.Store(force && s.claims)
-	return &tokenGen{az: az, reuse: oauth2.ReuseTokenSourceWithExpiry(nil, az, tokenExpirySkew)}
+	return &tokenGen{az: az, reuse: oauth2.ReuseTokenSourceWithExpiry(nil, az, tokenExpirySkew),
+		key: strconv.FormatUint(s.gens.Add(1), 10)}
 }
 
 // Token returns the cached token while it is valid for five more minutes,
-// else a new one.
-func (s *tokenSource) Token() (*oauth2.Token, error) { return s.cur.Load().reuse.Token() }
+// else a new one. Concurrent callers share one call, its failure included:
+// while the token service is down, each wave of requests costs one token
+// request rather than one per waiting request, one after the other (each
+// of them retried inside azidentity), which stretched a run by minutes.
+func (s *tokenSource) Token() (*oauth2.Token, error) {
+	gen := s.cur.Load()
+	v, err, _ := s.fetch.Do(gen.key, func() (any, error) { return gen.reuse.Token() })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*oauth2.Token), nil
+}
 
 // invalidate discards bad, the token Dataverse refused ("" = whatever is
 // current), so the next Token call fetches a fresh one. A token that was

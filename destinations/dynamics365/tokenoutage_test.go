@@ -1,0 +1,55 @@
+package dynamics365
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+)
+
+// downCredential is a token service that is down: every GetToken takes a
+// while (azidentity retries inside) and fails.
+type downCredential struct {
+	calls atomic.Int32
+	delay time.Duration
+}
+
+func (c *downCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	c.calls.Add(1)
+	select {
+	case <-time.After(c.delay): // the slowness of a failing token request, not synchronisation
+	case <-ctx.Done():
+	}
+	return azcore.AccessToken{}, errors.New("AADSTS90033: temporarily unavailable")
+}
+
+// TestTokenOutageCallersShareOneFetch: requests waiting for a token while
+// a fetch fails get that failure; they must not each fetch again, one after
+// the other (a token-service outage then stretched a run to minutes).
+func TestTokenOutageCallersShareOneFetch(t *testing.T) {
+	cred := &downCredential{delay: 300 * time.Millisecond}
+	s := newTokenSource(context.Background(), cred, "https://org.example/.default", 5*time.Second, true)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := s.Token(); !errors.As(err, new(*tokenError)) {
+				t.Errorf("got %v, want the token error", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := cred.calls.Load(); n >= 8 {
+		t.Errorf("8 concurrent callers made %d token requests, want them to share one", n)
+	}
+	if _, err := s.Token(); err == nil {
+		t.Error("a later caller got a token from a service that is down")
+	}
+	if n := cred.calls.Load(); n < 2 {
+		t.Errorf("a caller after the failed fetch did not fetch again (%d requests)", n)
+	}
+}
