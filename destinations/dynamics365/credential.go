@@ -30,6 +30,13 @@ func newCredential(cfg Config, hc *http.Client) (azcore.TokenCredential, error) 
 	}
 	opts := clientOptions(cfg, hc)
 	noDiscovery := !isPublicAuthority(cfg.AuthorityHost)
+	// The destination retries failed token requests itself (classify sorts
+	// them); azcore retrying each one three more times, with its own
+	// backoff, made one failing token request take ~9 s while the token
+	// service was down, and a run ~45 s per failed call. Managed identity
+	// keeps azcore's IMDS-specific retries.
+	direct := opts
+	direct.Retry.MaxRetries = -1
 	var (
 		cred azcore.TokenCredential
 		err  error
@@ -37,9 +44,9 @@ func newCredential(cfg Config, hc *http.Client) (azcore.TokenCredential, error) 
 	switch cfg.Auth {
 	case AuthClientSecret:
 		cred, err = azidentity.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, cfg.ClientSecret.Reveal(),
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: noDiscovery})
+			&azidentity.ClientSecretCredentialOptions{ClientOptions: direct, DisableInstanceDiscovery: noDiscovery})
 	case AuthClientCertificate:
-		cred, err = newCertificateCredential(cfg, opts, noDiscovery)
+		cred, err = newCertificateCredential(cfg, direct, noDiscovery)
 	case AuthManagedIdentity:
 		mi := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts}
 		if cfg.ClientID != "" {
@@ -48,7 +55,7 @@ func newCredential(cfg Config, hc *http.Client) (azcore.TokenCredential, error) 
 		cred, err = azidentity.NewManagedIdentityCredential(mi)
 	case AuthWorkloadIdentity:
 		cred, err = azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
-			ClientOptions: opts, ClientID: cfg.ClientID, TenantID: cfg.TenantID, DisableInstanceDiscovery: noDiscovery})
+			ClientOptions: direct, ClientID: cfg.ClientID, TenantID: cfg.TenantID, DisableInstanceDiscovery: noDiscovery})
 	case AuthAzureCLI:
 		cred, err = azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: cfg.TenantID})
 	case AuthDefault:

@@ -53,3 +53,18 @@ func TestTokenOutageCallersShareOneFetch(t *testing.T) {
 		t.Errorf("a caller after the failed fetch did not fetch again (%d requests)", n)
 	}
 }
+
+// TestTokenOutageOneRequestPerAttempt: while the token service is down,
+// one attempt of a request makes one token request; azcore's own retries
+// (three more, with backoff) multiplied the destination's.
+func TestTokenOutageOneRequestPerAttempt(t *testing.T) {
+	d, s, _ := emu(t, nil, func(c *Config) { c.Retry.MaxAttempts = 1 })
+	s.SetTokenOutage(true)
+	err := d.Check(context.Background())
+	if ce := classify(err); ce == nil || ce.Code != "auth_unavailable" {
+		t.Fatalf("got %v, want auth_unavailable", err)
+	}
+	if n := s.TokenRequests(); n != 1 {
+		t.Errorf("one attempt made %d token requests, want 1", n)
+	}
+}
