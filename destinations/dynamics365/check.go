@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
+
+	"github.com/numora/numora-connector/destinations"
 )
 
 // Identity is WhoAmI's answer: who the destination writes as.
@@ -30,9 +33,13 @@ func (d *Destination) Check(ctx context.Context) error {
 // WhoAmI gets a token and calls WhoAmI, returning the application user's
 // identity. Errors are worded as Check describes.
 func (d *Destination) WhoAmI(ctx context.Context) (*Identity, error) {
-	if _, err := d.tokens.Token(); err != nil {
-		return nil, fmt.Errorf("dynamics365: the token service refused the credentials (auth %s, tenant %q, client id %q): %w",
-			d.authName(), d.cfg.TenantID, d.cfg.ClientID, classify(err))
+	if err := d.firstToken(ctx); err != nil {
+		what := "the token service refused the credentials"
+		if classify(err).Class == destinations.Transient {
+			what = "no token: the token service is unavailable"
+		}
+		return nil, fmt.Errorf("dynamics365: %s (auth %s, tenant %q, client id %q): %w",
+			what, d.authName(), d.cfg.TenantID, d.cfg.ClientID, classify(err))
 	}
 	resp, err := d.call(ctx, &request{method: http.MethodGet, url: d.base + "WhoAmI", idempotent: true})
 	if err != nil {
@@ -52,6 +59,26 @@ func (d *Destination) WhoAmI(ctx context.Context) (*Identity, error) {
 		slog.String("user_id", id.UserID), slog.Int("concurrency", d.limiter.current()),
 		slog.String("request_id", resp.requestID()))
 	return &id, nil
+}
+
+// firstToken gets a token, retrying a token service that is unavailable
+// (not one that refuses the credentials) within the retry policy.
+func (d *Destination) firstToken(ctx context.Context) error {
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		_, err := d.tokens.Token()
+		if err == nil || classify(err).Class != destinations.Transient {
+			return err
+		}
+		wait, ok := d.cfg.Retry.Wait(attempt, 0, waited, d.rand)
+		if !ok {
+			return err
+		}
+		waited += wait
+		if serr := d.clock.Sleep(ctx, wait); serr != nil {
+			return err
+		}
+	}
 }
 
 func (d *Destination) authName() string {

@@ -3,6 +3,7 @@ package dynamics365
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/numora/numora-connector/internal/retry"
 )
 
 // downCredential is a token service that is down: every GetToken takes a
@@ -66,5 +69,29 @@ func TestTokenOutageOneRequestPerAttempt(t *testing.T) {
 	}
 	if n := s.TokenRequests(); n != 1 {
 		t.Errorf("one attempt made %d token requests, want 1", n)
+	}
+}
+
+// TestCheckRidesOutATokenServiceBlip: the preflight retries a token
+// service that is unavailable, and says "unavailable", not "refused the
+// credentials", when it stays down.
+func TestCheckRidesOutATokenServiceBlip(t *testing.T) {
+	fast := func(c *Config) {
+		c.Clock = retry.SystemClock{}
+		c.Retry = retry.Policy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
+	}
+	d, s, _ := emu(t, nil, fast)
+	s.FailNextTokens(2)
+	if err := d.Check(context.Background()); err != nil {
+		t.Fatalf("Check after two failed token requests: %v", err)
+	}
+	d, s, _ = emu(t, nil, fast)
+	s.SetTokenOutage(true)
+	err := d.Check(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "token service is unavailable") || strings.Contains(err.Error(), "refused") {
+		t.Errorf("got %v, want the token service named unavailable", err)
+	}
+	if n := s.TokenRequests(); n != 4 {
+		t.Errorf("%d token requests, want 4 (the retry policy's attempts)", n)
 	}
 }
