@@ -1,0 +1,135 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+)
+
+// Fault matrix, Dataverse side: cases 1–3 and 6 of issue 6.
+
+// TestFaultDataverse429Storms throttles with each service-protection code,
+// injected (a storm of four 429s with Retry-After, shorter than the retry
+// budget of five attempts) and from the emulator's own limits: no document
+// may fail because of it.
+func TestFaultDataverse429Storms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		setup func(s *dataversetest.Server)
+	}{
+		{"injected requests limit", storm(dataversetest.CodeRequests)},
+		{"injected execution time limit", storm(dataversetest.CodeExecutionTime)},
+		{"injected concurrency limit", storm(dataversetest.CodeConcurrency)},
+		{"emulated requests limit", func(s *dataversetest.Server) {
+			s.SetLimits(dataversetest.Limits{Requests: 30, Window: 2 * time.Second})
+		}},
+		{"emulated execution time limit", func(s *dataversetest.Server) {
+			s.SetExecTime(10 * time.Millisecond)
+			s.SetLimits(dataversetest.Limits{ExecTime: 1500 * time.Millisecond, Window: time.Second})
+		}},
+		{"emulated concurrency limit", func(s *dataversetest.Server) {
+			s.SetLatency(20 * time.Millisecond)
+			s.SetLimits(dataversetest.Limits{Concurrent: 3})
+			s.SetDOPHint(16) // the hint says more than the user may run
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFaultEnv(t, defaultCorpus, "")
+			tt.setup(f.sb.dv)
+			f.drain(t, 1)
+			s := f.passes[0].sum
+			if s.Throttle.Waits == 0 {
+				t.Errorf("no throttling pause in the summary: %+v", s.Throttle)
+			}
+			if throttled(f.sb.dv) == 0 {
+				t.Error("Dataverse throttled nothing: the case tests nothing")
+			}
+			f.check(t)
+		})
+	}
+}
+
+// storm injects four 429s with code and Retry-After 1s.
+func storm(code string) func(*dataversetest.Server) {
+	return func(s *dataversetest.Server) {
+		s.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Status: http.StatusTooManyRequests,
+			Code: code, RetryAfter: time.Second, Count: 4})
+	}
+}
+
+func throttled(s *dataversetest.Server) int64 {
+	var n int64
+	for _, v := range s.Stats().Throttled {
+		n += v
+	}
+	return n
+}
+
+// TestFaultDataverseBurstsAndDrops injects 503 and 504 bursts, dropped
+// connections before and after the write, and error answers to writes that
+// happened; retried writes must not duplicate anything.
+func TestFaultDataverseBurstsAndDrops(t *testing.T) {
+	t.Parallel()
+	html := http.Header{"Content-Type": {"text/html"}}
+	tests := []struct {
+		name   string
+		faults []dataversetest.Fault
+	}{
+		{"503 burst", []dataversetest.Fault{{Kind: dataversetest.FaultStatus, Status: 503, Fraction: 0.3, Count: 12}}},
+		{"504 burst with Retry-After", []dataversetest.Fault{{Kind: dataversetest.FaultStatus, Status: 504,
+			RetryAfter: time.Second, Fraction: 0.3, Count: 6}}},
+		{"500 and 502", []dataversetest.Fault{{Kind: dataversetest.FaultStatus, Status: 500, Fraction: 0.2, Count: 6},
+			{Kind: dataversetest.FaultStatus, Status: 502, Fraction: 0.2, Count: 6}}},
+		{"drop before the write", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Path: "$batch", Fraction: 0.3, Count: 8}}},
+		{"drop after the write", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Path: "$batch", AfterWrite: true,
+			Fraction: 0.3, Count: 8}}},
+		{"502 after the write", []dataversetest.Fault{{Kind: dataversetest.FaultResponse, Path: "$batch", AfterWrite: true,
+			Status: 502, Header: html, Body: []byte("<html>bad gateway</html>"), Fraction: 0.3, Count: 8}}},
+		{"drops on lookups and metadata", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Method: "GET", Fraction: 0.3, Count: 8}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFaultEnv(t, defaultCorpus, "")
+			for _, fault := range tt.faults {
+				f.sb.dv.AddFault(fault)
+			}
+			f.drain(t, 3)
+			if r := f.check(t); r.faults == 0 {
+				t.Error("no fault was injected: the case tests nothing")
+			}
+		})
+	}
+}
+
+// TestFaultDataverseSlowerThanTheClientTimeout answers writes after the
+// client gave up (the write applied or not): the retried write must update
+// the same rows, never add rows.
+func TestFaultDataverseSlowerThanTheClientTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFaultEnv(t, defaultCorpus, fastConfig("request_timeout: 300ms"))
+	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", AfterWrite: true,
+		Delay: 2 * time.Second, Fraction: 0.3, Count: 6})
+	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", Delay: 2 * time.Second,
+		Fraction: 0.2, Count: 3})
+	f.drain(t, 3)
+	timeouts := strings.Count(strings.Join(stderrs(f), ""), "crm_timeout")
+	if timeouts == 0 {
+		t.Error("no request timed out: the case tests nothing")
+	}
+	f.check(t)
+}
+
+func stderrs(f *faultEnv) []string {
+	var out []string
+	for _, p := range f.passes {
+		out = append(out, p.stderr)
+	}
+	return out
+}
