@@ -84,3 +84,25 @@ func TestSetResultURL(t *testing.T) {
 		t.Errorf("got result_url %q", got)
 	}
 }
+
+func TestHoldEndpoint(t *testing.T) {
+	s, _ := start(t)
+	if err := s.AddDocument(Fixture{Result: numora.Result{ID: "doc_1", Schema: "invoice_v2"}}); err != nil {
+		t.Fatal(err)
+	}
+	g := s.Hold(EndpointDelivery)
+	if r := send(t, s, "GET", "/v1/documents/doc_1", ""); r.status != 200 { // another endpoint: not held
+		t.Fatalf("document: got %d", r.status)
+	}
+	done := make(chan reply)
+	go func() { done <- send(t, s, "POST", "/v1/documents/doc_1/delivery", delivery(nil)) }()
+	<-g.Arrived()
+	if d, _ := s.Document("doc_1"); d.Status != numora.StatusReviewed {
+		t.Fatalf("got status %s before Release, want the callback held", d.Status)
+	}
+	g.Release()
+	if r := <-done; r.status != 200 {
+		t.Errorf("held callback: got %d, want 200", r.status)
+	}
+	s.Unhold()
+}

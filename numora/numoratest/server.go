@@ -34,6 +34,7 @@ type Server struct {
 	docs      []*doc
 	byID      map[string]*doc
 	faults    []*faultRule
+	gate      *Gate
 	requests  requestLog
 	dispatchO numora.Status
 	dispatchD time.Duration
@@ -104,6 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("x-request-id", rid)
 	sw := &statusWriter{ResponseWriter: w}
+	s.hold(r.Context(), rt.endpoint)
 	f := s.pickFault(rt.endpoint)
 	if f != nil {
 		entry.Fault = f.describe()
