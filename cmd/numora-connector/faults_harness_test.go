@@ -58,6 +58,7 @@ type faultEnv struct {
 	conf   string   // the connector.yaml every pass uses
 	ids    []string // the corpus's documents
 	passes []passRun
+	runs   int // passes started, for summary file names
 	// lostAnswers allows callbacks Numora recorded while the connector saw
 	// them fail (faults that drop the answer after handling).
 	lostAnswers bool
@@ -120,7 +121,8 @@ func (p passRun) runIDs() []string {
 // args are a pass's arguments: run with the case's config, a summary file
 // and JSON logs, then extra.
 func (f *faultEnv) args(extra ...string) ([]string, string) {
-	file := filepath.Join(f.dir, fmt.Sprintf("pass-%02d.json", len(f.passes)+1))
+	f.runs++
+	file := filepath.Join(f.dir, fmt.Sprintf("pass-%02d.json", f.runs))
 	return append([]string{"run", "--config", f.conf, "--summary-json", file, "--log-format", "json"}, extra...), file
 }
 
