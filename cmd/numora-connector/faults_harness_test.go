@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -126,11 +127,14 @@ func (f *faultEnv) args(extra ...string) ([]string, string) {
 	return append([]string{"run", "--config", f.conf, "--summary-json", file, "--log-format", "json"}, extra...), file
 }
 
+// passTimeout bounds one run of the binary in a fault case: a hung run
+// fails its test instead of the whole suite.
+const passTimeout = 3 * time.Minute
+
 // pass runs the binary once and records the pass.
 func (f *faultEnv) pass(t *testing.T, extra ...string) passRun {
 	t.Helper()
-	args, file := f.args(extra...)
-	return f.record(t, passRun{result: f.run(t, nil, args...)}, file)
+	return f.start(t, extra...).wait(t)
 }
 
 // record reads the pass's summary, checks its output for secrets and
@@ -175,14 +179,17 @@ type started struct {
 	lines  chan string   // stderr, line by line; closed at EOF
 	done   chan struct{} // closed at stderr's EOF, after stderr is complete
 	stderr strings.Builder
+	ctx    context.Context // ends passTimeout after the start, killing the run
 }
 
 // start runs a pass in the background; its stderr lines arrive on lines.
 func (f *faultEnv) start(t *testing.T, extra ...string) *started {
 	t.Helper()
 	args, file := f.args(extra...)
-	s := &started{f: f, cmd: exec.Command(binary, args...), file: file, lines: make(chan string, 4096),
-		done: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), passTimeout)
+	t.Cleanup(cancel)
+	s := &started{f: f, cmd: exec.CommandContext(ctx, binary, args...), file: file, lines: make(chan string, 4096),
+		done: make(chan struct{}), ctx: ctx}
 	s.cmd.Dir, s.cmd.Env, s.cmd.Stdout = f.dir, f.env, &s.stdout
 	pipe, err := s.cmd.StderrPipe()
 	if err != nil {
@@ -239,6 +246,9 @@ func (s *started) wait(t *testing.T) passRun {
 	for range s.lines {
 	}
 	_ = s.cmd.Wait()
+	if s.ctx.Err() != nil {
+		t.Errorf("the run was killed after %v: it hung", passTimeout)
+	}
 	r := result{code: s.cmd.ProcessState.ExitCode(), stdout: s.stdout.String(), stderr: s.stderr.String()}
 	f := s.f
 	f.noSecrets(t, r.stdout+r.stderr)
