@@ -67,6 +67,9 @@ func newAPIError(method, rawURL string, status int, h http.Header, body []byte, 
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
+	if e.Message == "" { // a status without a name (550) and no body
+		e.Message = fmt.Sprintf("HTTP status %d", status)
+	}
 	if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), now); ok {
 		e.RetryAfter = d
 	}

@@ -65,6 +65,11 @@ func parsePart(data []byte) (partResponse, error) {
 		return partResponse{}, fmt.Errorf("dynamics365: malformed $batch response part: %w", err)
 	}
 	defer res.Body.Close()
+	if res.StatusCode < 200 || res.StatusCode > 599 {
+		// checkBatch treats every status below 400 as done: "HTTP/1.1 000"
+		// in a garbled answer must not count as a write.
+		return partResponse{}, fmt.Errorf("dynamics365: malformed $batch response part: status %d", res.StatusCode)
+	}
 	body, err := io.ReadAll(res.Body)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return partResponse{}, fmt.Errorf("dynamics365: reading $batch response part body: %w", err)
