@@ -32,6 +32,7 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 		return nil, classify(err)
 	}
 	for range len(w.recs) + 1 {
+		w.setIDBase(0)
 		cs, err := w.changeSet("changeset_" + d.newBoundary())
 		if err != nil {
 			return nil, classify(err)
@@ -39,7 +40,7 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 		if len(cs.parts) == 0 {
 			break
 		}
-		answers, reqID, err := d.sendBatch(ctx, &batch{boundary: "batch_" + d.newBoundary(), changeSets: []changeSet{cs}}, w.idempotent())
+		answers, reqID, err := d.submit(ctx, w, cs, w.idempotent())
 		if err == nil {
 			if err := w.apply(answers, reqID); err != nil {
 				return nil, classify(err)
@@ -68,8 +69,9 @@ func (w *docWrite) idempotent() bool {
 
 // sendBatch posts b and returns the operations' answers and Dataverse's
 // request id; a failed operation comes back as an *APIError naming its
-// Content-ID.
-func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool) ([]partResponse, string, error) {
+// Content-ID. admitted says the caller holds a request slot for the first
+// attempt.
+func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent, admitted bool) ([]partResponse, string, error) {
 	var answers []partResponse
 	req := &request{
 		method:     http.MethodPost,
@@ -77,22 +79,24 @@ func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool) 
 		header:     http.Header{"Content-Type": {b.contentType()}},
 		body:       b.encode(),
 		idempotent: idempotent,
+		admitted:   admitted,
 	}
 	req.check = func(resp *response) error {
 		var err error
-		answers, err = d.checkBatch(req, b, resp)
-		return err
+		if answers, err = d.readBatch(req, resp); err != nil {
+			return err
+		}
+		return d.firstFailure(b, answers, resp.requestID())
 	}
-	resp, err := d.call(ctx, req)
+	resp, err := d.callAdmitted(ctx, req)
 	if err != nil {
 		return nil, "", err
 	}
 	return answers, resp.requestID(), nil
 }
 
-// checkBatch parses a $batch response; the first failed operation becomes
-// the error.
-func (d *Destination) checkBatch(req *request, b *batch, resp *response) ([]partResponse, error) {
+// readBatch parses a $batch response into the operations' answers.
+func (d *Destination) readBatch(req *request, resp *response) ([]partResponse, error) {
 	if !isMultipart(resp.header) {
 		if err := d.checkResponse(req, resp); err != nil {
 			return nil, err
@@ -104,18 +108,24 @@ func (d *Destination) checkBatch(req *request, b *batch, resp *response) ([]part
 	if err != nil {
 		return nil, fmt.Errorf("%w%s", err, requestIDSuffix(resp.requestID()))
 	}
+	return answers, nil
+}
+
+// firstFailure turns the first failed operation of b into an *APIError
+// naming its Content-ID (reqID is the $batch's request id), or returns nil.
+func (d *Destination) firstFailure(b *batch, answers []partResponse, reqID string) error {
 	for _, a := range answers {
 		if a.status >= 400 {
 			p := b.find(a.contentID)
 			e := newAPIError(p.method, p.url, a.status, a.header, a.body, d.clock.Now())
 			e.ContentID = a.contentID
 			if e.RequestID == "" {
-				e.RequestID = resp.requestID()
+				e.RequestID = reqID
 			}
-			return nil, e
+			return e
 		}
 	}
-	return answers, nil
+	return nil
 }
 
 // find returns the part with Content-ID id, or one naming the whole batch.

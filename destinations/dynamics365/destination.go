@@ -33,6 +33,8 @@ type Destination struct {
 	gate     *gate
 	backoffs waitCounter // backoff waits taken (see Throttling)
 	limiter  *limiter
+	queue    queue          // change sets waiting for a request slot
+	window   *requestWindow // paces requests to Dataverse's request limit
 	breaker  *breaker
 	logger   *slog.Logger
 	clock    retry.Clock
@@ -80,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		tokens:      newTokenSource(lifetime, cred, tokenScope(cfg.OrgURL), cfg.TokenTimeout, forceRefreshable(cfg)),
 		gate:        &gate{clock: cfg.Clock},
 		limiter:     newLimiter(cfg.InitialConcurrency, cfg.MaxConcurrency),
+		window:      &requestWindow{clock: cfg.Clock},
 		breaker:     newBreaker(cfg.OrgURL, cfg.Breaker, cfg.Clock, logger),
 		logger:      logger,
 		clock:       cfg.Clock,

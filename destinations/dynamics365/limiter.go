@@ -6,19 +6,22 @@ import (
 )
 
 // limiter bounds the destination's concurrent requests with an adaptive
-// limit (AIMD): it starts low, grows by one after a full window of
-// successes without throttling, halves on a 429, and never exceeds the cap
-// (the configured maximum, lowered by the server's x-ms-dop-hint). The
-// connector's worker pool may be larger than what Dataverse allows; the
-// extra workers wait here.
+// limit: it starts low and, until the first 429, grows by one with every
+// success (slow start: the limit doubles per round trip); after a 429 it
+// halves and then grows by one per full window of successes (AIMD). It
+// grows only while the limit is what holds requests back (every slot
+// taken), and never exceeds the cap: the configured maximum, lowered by
+// the server's x-ms-dop-hint. The connector's worker pool may be larger
+// than what Dataverse allows; the extra workers wait here.
 type limiter struct {
-	mu       sync.Mutex
-	limit    int
-	max      int // configured maximum
-	hint     int // x-ms-dop-hint, 0 when unknown
-	inflight int
-	credit   int // successes since the last change of limit
-	waiters  []chan struct{}
+	mu        sync.Mutex
+	limit     int
+	max       int // configured maximum
+	hint      int // x-ms-dop-hint, 0 when unknown
+	inflight  int
+	credit    int  // successes since the last change of limit
+	throttled bool // a 429 ended the slow start
+	waiters   []chan struct{}
 }
 
 func newLimiter(initial, maxLimit int) *limiter {
@@ -59,13 +62,19 @@ func (l *limiter) acquire(ctx context.Context) error {
 func (l *limiter) release(throttled bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	binding := l.inflight >= l.limit || len(l.waiters) > 0
 	l.inflight--
-	if throttled {
-		l.limit = max(1, l.limit/2)
-		l.credit = 0
-	} else if l.credit++; l.credit >= l.limit {
-		l.credit = 0
+	switch {
+	case throttled:
+		l.limit, l.credit, l.throttled = max(1, l.limit/2), 0, true
+	case !binding:
+	case !l.throttled:
 		l.limit = min(l.limit+1, l.ceiling())
+	default:
+		if l.credit++; l.credit >= l.limit {
+			l.credit = 0
+			l.limit = min(l.limit+1, l.ceiling())
+		}
 	}
 	l.wake()
 }

@@ -9,34 +9,74 @@ import (
 	"github.com/numora/numora-connector/internal/retry"
 )
 
-func TestLimiterAIMD(t *testing.T) {
-	l := newLimiter(4, 10)
-	ctx := context.Background()
-	for range 4 {
-		if err := l.acquire(ctx); err != nil {
+// fill takes every free slot of l.
+func fill(t *testing.T, l *limiter) int {
+	t.Helper()
+	n := 0
+	for {
+		l.mu.Lock()
+		free := l.inflight < l.limit
+		l.mu.Unlock()
+		if !free {
+			return n
+		}
+		if err := l.acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		n++
 	}
-	blocked, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := l.acquire(blocked); err == nil {
-		t.Fatal("a fifth acquire at limit 4 succeeded")
-	}
-	for range 4 {
+}
+
+func TestLimiterSlowStartThenAIMD(t *testing.T) {
+	l := newLimiter(4, 40)
+	ctx := context.Background()
+	// Slow start: each success while every slot is taken adds a slot.
+	for range fill(t, l) {
 		l.release(false)
 	}
 	if got := l.current(); got != 5 {
-		t.Errorf("after 4 successes at limit 4: limit %d, want 5 (additive increase)", got)
+		t.Errorf("after 4 successes at a full limit of 4: limit %d, want 5 (one binding release)", got)
+	}
+	for range 3 {
+		fill(t, l)
+		l.release(false) // binding: +1
+	}
+	if got := l.current(); got != 8 {
+		t.Errorf("after three more binding successes: limit %d, want 8", got)
+	}
+	for range l.inflight {
+		l.release(false)
+	}
+	// A success while slots are free does not grow the limit.
+	l.acquire(ctx)
+	l.release(false)
+	if got := l.current(); got != 8 {
+		t.Errorf("a success with free slots changed the limit to %d, want 8", got)
 	}
 	l.acquire(ctx)
 	l.release(true)
-	if got := l.current(); got != 2 {
-		t.Errorf("after a 429 at limit 5: limit %d, want 2 (halved)", got)
+	if got := l.current(); got != 4 {
+		t.Errorf("after a 429 at limit 8: limit %d, want 4 (halved)", got)
+	}
+	// After a 429: one more slot per full limit of binding successes.
+	for i := range 4 {
+		fill(t, l)
+		l.release(false)
+		want := 4
+		if i == 3 {
+			want = 5
+		}
+		if got := l.current(); got != want {
+			t.Errorf("binding success %d after the 429: limit %d, want %d", i+1, got, want)
+		}
+		for range l.inflight {
+			l.release(false)
+		}
 	}
 	l.acquire(ctx)
 	l.giveBack()
-	if got := l.current(); got != 2 || l.inflight != 0 {
-		t.Errorf("giveBack changed the limit to %d (inflight %d), want 2 (0)", got, l.inflight)
+	if got := l.current(); got != 5 || l.inflight != 0 {
+		t.Errorf("giveBack changed the limit to %d (inflight %d), want 5 (0)", got, l.inflight)
 	}
 	l.setHint(1)
 	if got := l.current(); got != 1 {

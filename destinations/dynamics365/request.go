@@ -33,6 +33,9 @@ type request struct {
 	idempotent bool
 	// check turns a response into an error; nil means checkResponse.
 	check func(*response) error
+	// admitted says the first attempt may use the request slot the caller
+	// already holds (see callAdmitted).
+	admitted bool
 }
 
 // response is a fully read HTTP response.
@@ -51,6 +54,18 @@ func (r *response) requestID() string { return requestID(r.header) }
 // within the retry policy.
 func (d *Destination) call(ctx context.Context, req *request) (*response, error) {
 	return d.breaker.execute(ctx, func() (*response, error) { return d.retrying(ctx, req) })
+}
+
+// callAdmitted is call for a request whose caller holds a request slot for
+// the first attempt; the slot is handed back if no attempt used it (the
+// circuit breaker refused the call).
+func (d *Destination) callAdmitted(ctx context.Context, req *request) (*response, error) {
+	resp, err := d.call(ctx, req)
+	if req.admitted {
+		req.admitted = false
+		d.unadmit()
+	}
+	return resp, err
 }
 
 // retrying makes attempts until one succeeds, fails permanently, or the
@@ -75,6 +90,7 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		waited += wait
 		d.logger.WarnContext(ctx, "dynamics365: retrying",
 			append(d.failureAttrs(req, err, ce, attempt), slog.Duration("wait", wait))...)
+		d.learnLimit(err)
 		if ce.RetryAfter > 0 {
 			d.gate.pause(wait)
 			continue
@@ -83,6 +99,15 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 			return nil, err
 		}
 		d.backoffs.add(wait)
+	}
+}
+
+// learnLimit sets the request window's budget when err is Dataverse's
+// request-limit 429.
+func (d *Destination) learnLimit(err error) {
+	var api *APIError
+	if errors.As(err, &api) && api.StatusCode == http.StatusTooManyRequests && api.Code == codeRequestLimit {
+		d.window.learn(api.Message)
 	}
 }
 
@@ -111,7 +136,9 @@ func mayResend(req *request, err error) bool {
 // attempt sends req once after the gate opens and a concurrency slot is
 // free; a 401 invalidates the token and resends once.
 func (d *Destination) attempt(ctx context.Context, req *request) (*response, error) {
-	if err := d.admit(ctx); err != nil {
+	if req.admitted {
+		req.admitted = false
+	} else if err := d.admit(ctx); err != nil {
 		return nil, err
 	}
 	resp, err := d.roundTrip(ctx, req)
@@ -121,7 +148,9 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 		d.tokens.invalidate(resp.token)
 		resp, err = d.roundTrip(ctx, req)
 	}
-	d.limiter.release(err == nil && resp.status == http.StatusTooManyRequests)
+	throttled := err == nil && resp.status == http.StatusTooManyRequests
+	d.limiter.release(throttled)
+	d.window.done(err == nil && !throttled)
 	if err != nil {
 		return nil, err
 	}
@@ -134,21 +163,33 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 	return resp, d.checkResponse(req, resp)
 }
 
-// admit waits until the throttling gate is open and a concurrency slot is
-// free; a pause that began while waiting for the slot is waited out too.
+// admit waits until the throttling gate is open, the request window has
+// room and a concurrency slot is free; a pause that began while waiting
+// for the slot is waited out too. Each admit ends with the request's
+// outcome (attempt) or unadmit.
 func (d *Destination) admit(ctx context.Context) error {
 	for {
 		if _, err := d.gate.wait(ctx); err != nil {
 			return err
 		}
+		if err := d.window.wait(ctx); err != nil {
+			return err
+		}
 		if err := d.limiter.acquire(ctx); err != nil {
+			d.window.cancel()
 			return err
 		}
 		if d.gate.remaining() == 0 {
 			return nil
 		}
-		d.limiter.giveBack()
+		d.unadmit()
 	}
+}
+
+// unadmit returns what admit took, for a request that was not sent.
+func (d *Destination) unadmit() {
+	d.limiter.giveBack()
+	d.window.cancel()
 }
 
 // roundTrip sends req over HTTP and reads the whole response.

@@ -14,8 +14,11 @@ import (
 // recWrite is one plan record on its way to becoming a change-set part.
 type recWrite struct {
 	index int
-	rec   *mapping.Record
-	info  entityInfo
+	// idBase offsets the record's Content-ID when its change set shares a
+	// $batch with others: Content-IDs are unique across the batch.
+	idBase int
+	rec    *mapping.Record
+	info   entityInfo
 	// keyPath addresses the row: "<set>(<guid>)" or "<set>(k='v')"; ""
 	// means POST (no key, or an alternate key found no row).
 	keyPath string
@@ -241,4 +244,19 @@ func recordLabel(rec *mapping.Record) string {
 }
 
 // contentID is the record's Content-ID in its change set.
-func (r *recWrite) contentID() string { return strconv.Itoa(r.index + 1) }
+func (r *recWrite) contentID() string { return strconv.Itoa(r.idBase + r.index + 1) }
+
+// setIDBase numbers the records' Content-IDs from base+1.
+func (w *docWrite) setIDBase(base int) {
+	for _, r := range w.recs {
+		r.idBase = base
+	}
+}
+
+// idBase is the offset of the records' Content-IDs.
+func (w *docWrite) idBase() int {
+	if len(w.recs) == 0 {
+		return 0
+	}
+	return w.recs[0].idBase
+}

@@ -1,0 +1,176 @@
+package dynamics365
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/numora/numora-connector/internal/retry"
+)
+
+// Dataverse's service-protection codes (dataverse.md §7).
+const (
+	codeRequestLimit     = "0x80072322" // requests per sliding window
+	codeExecTimeLimit    = "0x80072321" // execution time per sliding window
+	codeConcurrencyLimit = "0x80072326" // concurrent requests
+)
+
+// Window pacing defaults.
+const (
+	// defaultLimitWindow is Dataverse's documented sliding window, used
+	// when a request-limit 429 does not name its window.
+	defaultLimitWindow = 300 * time.Second
+	// trackedRequests bounds the answered requests the window remembers.
+	trackedRequests = 1 << 16
+)
+
+// limitMessage reads the limit and the window from the documented message
+// "Number of requests exceeded the limit of 6000 over time window of 300
+// seconds."
+var limitMessage = regexp.MustCompile(`limit of ([\d,]+) over time window of (\d+) seconds`)
+
+// requestWindow paces requests once Dataverse has said how many it takes
+// per sliding window. Until the first request-limit 429 it only remembers
+// when requests were accepted. That 429 means the server's window is full:
+// the requests this destination had accepted within the window are what
+// the server allows (Microsoft: "let the server tell you how many requests
+// it can handle"), so from then on it keeps its own count below that
+// budget, counting requests in flight, and spaces requests evenly
+// (window/budget apart) so that they carry full batches instead of
+// bursting. A later request-limit 429 (another client of the same user, a
+// lower limit) learns again.
+type requestWindow struct {
+	clock retry.Clock
+
+	mu       sync.Mutex
+	accepted []time.Time // when accepted requests were answered, oldest first
+	inflight int         // requests sent and not yet answered
+	window   time.Duration
+	budget   int       // 0 until learned
+	next     time.Time // the earliest start of the next request
+}
+
+// learn sets the budget after a request-limit 429 whose message is msg.
+// When the message names a limit that this destination's own requests
+// come nowhere near (under half of it), others share the window: there is
+// no budget to learn, and Retry-After alone paces the requests.
+func (w *requestWindow) learn(msg string) {
+	limit, win := parseLimit(msg)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.clock.Now()
+	n := w.countSince(now.Add(-win))
+	if n == 0 || (limit > 0 && n < limit/2) {
+		w.window, w.budget = 0, 0
+		return
+	}
+	w.window = win
+	w.budget = max(1, n-max(1, n/50)) // a 2% margin
+	w.next = now
+}
+
+// parseLimit reads the limit (0 if absent) and the window (default 300 s)
+// from a request-limit message.
+func parseLimit(msg string) (limit int, window time.Duration) {
+	window = defaultLimitWindow
+	m := limitMessage.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, window
+	}
+	limit, _ = strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	if s, err := strconv.Atoi(m[2]); err == nil && s > 0 {
+		window = time.Duration(s) * time.Second
+	}
+	return limit, window
+}
+
+// limits returns the learned window and budget (0 when none).
+func (w *requestWindow) limits() (time.Duration, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.window, w.budget
+}
+
+// wait blocks until a request may start, and counts it in flight: at once
+// while no budget is known.
+func (w *requestWindow) wait(ctx context.Context) error {
+	for {
+		d := w.reserve()
+		if d == 0 {
+			return nil
+		}
+		if err := w.clock.Sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// reserve counts a request in flight and returns 0, or returns how long
+// to wait before trying again.
+func (w *requestWindow) reserve() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.clock.Now()
+	if w.budget > 0 {
+		w.prune(now.Add(-w.window))
+		if len(w.accepted)+w.inflight >= w.budget {
+			if len(w.accepted) == 0 {
+				return w.spacing()
+			}
+			return max(w.accepted[0].Add(w.window).Sub(now), time.Millisecond)
+		}
+		if now.Before(w.next) {
+			return w.next.Sub(now)
+		}
+		w.next = now.Add(w.spacing())
+	}
+	w.inflight++
+	return 0
+}
+
+// done ends a request counted by reserve: accepted says the server took it
+// (it did not answer 429 or fail to answer).
+func (w *requestWindow) done(accepted bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inflight--
+	if !accepted {
+		return
+	}
+	w.accepted = append(w.accepted, w.clock.Now())
+	if len(w.accepted) > trackedRequests {
+		w.accepted = append(w.accepted[:0], w.accepted[len(w.accepted)-trackedRequests/2:]...)
+	}
+}
+
+// cancel ends a request counted by reserve that was never sent.
+func (w *requestWindow) cancel() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.inflight--
+}
+
+func (w *requestWindow) spacing() time.Duration { return w.window / time.Duration(w.budget) }
+
+// countSince counts accepted requests answered after t; w.mu is held.
+func (w *requestWindow) countSince(t time.Time) int {
+	n := 0
+	for i := len(w.accepted) - 1; i >= 0 && w.accepted[i].After(t); i-- {
+		n++
+	}
+	return n
+}
+
+// prune forgets requests answered at or before t; w.mu is held.
+func (w *requestWindow) prune(t time.Time) {
+	i := 0
+	for i < len(w.accepted) && !w.accepted[i].After(t) {
+		i++
+	}
+	if i > 0 {
+		w.accepted = append(w.accepted[:0], w.accepted[i:]...)
+	}
+}

@@ -1,0 +1,104 @@
+package dynamics365
+
+import (
+	"testing"
+	"time"
+
+	"github.com/numora/numora-connector/internal/retry"
+)
+
+func TestParseLimit(t *testing.T) {
+	tests := []struct {
+		name   string
+		msg    string
+		limit  int
+		window time.Duration
+	}{
+		{"documented", "Number of requests exceeded the limit of 6000 over time window of 300 seconds.", 6000, 300 * time.Second},
+		{"thousands separator", "Number of requests exceeded the limit of 1,200 over time window of 10 seconds.", 1200, 10 * time.Second},
+		{"other wording", "Too many requests.", 0, defaultLimitWindow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			limit, window := parseLimit(tt.msg)
+			if limit != tt.limit || window != tt.window {
+				t.Errorf("got %d, %v; want %d, %v", limit, window, tt.limit, tt.window)
+			}
+		})
+	}
+}
+
+// answer sends and answers one request through w.
+func answer(t *testing.T, w *requestWindow, accepted bool) {
+	t.Helper()
+	if d := w.reserve(); d != 0 {
+		t.Fatalf("reserve asked to wait %v", d)
+	}
+	w.done(accepted)
+}
+
+func TestRequestWindowLearnsAndPaces(t *testing.T) {
+	clock := retry.NewFakeClock(testStart)
+	w := &requestWindow{clock: clock}
+	for range 100 {
+		answer(t, w, true) // no budget yet: never waits
+		clock.Advance(10 * time.Millisecond)
+	}
+	answer(t, w, false) // a 429 is not counted
+	w.learn("Number of requests exceeded the limit of 100 over time window of 10 seconds.")
+	if win, budget := w.limits(); win != 10*time.Second || budget != 98 {
+		t.Fatalf("learned %v, %d; want 10s and 98 (100 accepted, less 2%%)", win, budget)
+	}
+	// The window is full: the next request waits for the oldest to leave.
+	if d := w.reserve(); d != 10*time.Second-time.Second {
+		t.Errorf("full window: wait %v, want 9s (the first answer leaves at 10s)", d)
+	}
+	// From then on, however eager the sender, no 10 s hold more than 98
+	// requests, and they come evenly spaced.
+	var sent []time.Time
+	for end := clock.Now().Add(40 * time.Second); clock.Now().Before(end); {
+		if len(sent) > 1000 {
+			t.Fatal("over 1,000 requests let through in 40s")
+		}
+		if d := w.reserve(); d > 0 {
+			clock.Advance(d)
+			continue
+		}
+		sent = append(sent, clock.Now())
+		w.done(true)
+	}
+	for i := range sent {
+		j := i
+		for j < len(sent) && sent[j].Sub(sent[i]) < 10*time.Second {
+			j++
+		}
+		if j-i > 98 {
+			t.Fatalf("%d requests within 10s from %v, want at most 98", j-i, sent[i].Sub(testStart))
+		}
+	}
+	if n := len(sent); n < 3*98 || n > 4*98 {
+		t.Errorf("%d requests in 40s, want 3-4 windows' worth of 98", n)
+	}
+	if gap := sent[1].Sub(sent[0]); gap < 10*time.Second/98 {
+		t.Errorf("requests %v apart, want at least %v", gap, 10*time.Second/98)
+	}
+}
+
+func TestRequestWindowIgnoresSharedWindows(t *testing.T) {
+	clock := retry.NewFakeClock(testStart)
+	w := &requestWindow{clock: clock}
+	for range 10 {
+		answer(t, w, true)
+	}
+	w.learn("Number of requests exceeded the limit of 6000 over time window of 300 seconds.")
+	if _, budget := w.limits(); budget != 0 {
+		t.Errorf("10 of 6000 requests are ours: learned budget %d, want none", budget)
+	}
+	if d := w.reserve(); d != 0 {
+		t.Errorf("without a budget: wait %v, want none", d)
+	}
+	w.cancel()
+	if w.inflight != 0 {
+		t.Errorf("inflight %d after cancel, want 0", w.inflight)
+	}
+}
