@@ -55,7 +55,7 @@ func (c *Connector) resultFailed(ctx context.Context, p *pass, err error) decisi
 		return untouched(CodeInterrupted, "stop deadline passed while reading the result")
 	}
 	if refusedCredentials(err) {
-		p.stop(StopSource, msgKeyRefused, wrapf("reading a result", err))
+		p.refuse(StopSource, msgKeyRefused, wrapf("reading a result", err))
 	}
 	return untouched(CodeResultFailed, err.Error())
 }
@@ -67,7 +67,7 @@ func (c *Connector) write(ctx context.Context, p *pass, plan *mapping.Plan) deci
 	case err == nil:
 		return delivered(r)
 	case errors.Is(err, destinations.ErrCircuitOpen):
-		p.stop(StopCircuitOpen, "the destination's circuit breaker opened after repeated failures: no new "+
+		p.refuse(StopCircuitOpen, "the destination's circuit breaker opened after repeated failures: no new "+
 			"documents were taken, and those not attempted stay in the outbox for the next run", nil)
 	case ctx.Err() != nil:
 		return untouched(CodeInterrupted, "stop deadline passed during the write; the next run delivers it again")
@@ -104,7 +104,7 @@ func (c *Connector) report(ctx context.Context, p *pass, e Entry, d decision) En
 // Numora still lists the document, and the next run delivers it again.
 func (c *Connector) reportFailed(ctx context.Context, p *pass, e Entry, d decision, err error) Entry {
 	if refusedCredentials(err) {
-		p.stop(StopSource, msgKeyRefused, wrapf("reporting a delivery", err))
+		p.refuse(StopSource, msgKeyRefused, wrapf("reporting a delivery", err))
 	}
 	what := string(d.callback)
 	if d.code != "" {

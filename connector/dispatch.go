@@ -18,7 +18,7 @@ func (c *Connector) dispatch(ctx context.Context, p *pass, d Dispatcher, it numo
 	}
 	if err := d.Dispatch(ctx, it.DocumentID, c.cfg.Provider); err != nil {
 		if refusedCredentials(err) {
-			p.stop(StopSource, msgKeyRefused, wrapf("dispatching", err))
+			p.refuse(StopSource, msgKeyRefused, wrapf("dispatching", err))
 		}
 		return e.with(untouched(CodeDispatchFailed, err.Error()))
 	}

@@ -23,9 +23,10 @@ type pass struct {
 	stopIntake context.CancelFunc
 	throttle0  Throttle
 
-	mu   sync.Mutex // guards sum, seen and the observers
-	sum  Summary
-	seen map[string]struct{}
+	mu      sync.Mutex // guards sum, seen, refused and the observers
+	sum     Summary
+	seen    map[string]struct{}
+	refused bool // queued documents are no longer taken
 }
 
 func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
@@ -44,11 +45,13 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 }
 
 // run takes documents from the outbox and hands them to cfg.Concurrency
-// workers running h, until intake ends and the workers are done.
+// workers running h, until intake ends and the workers are done. The
+// reader keeps up to a page of documents queued, so that the next page is
+// fetched while the workers still have documents to take.
 func (p *pass) run(h handler) (*Summary, error) {
 	work, cancelWork := p.detach()
 	defer cancelWork()
-	jobs := make(chan numora.OutboxItem)
+	jobs := make(chan numora.OutboxItem, p.c.cfg.PageSize)
 	var wg sync.WaitGroup
 	for range p.c.cfg.Concurrency {
 		wg.Go(func() {

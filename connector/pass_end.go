@@ -14,6 +14,9 @@ import (
 // untouched in the outbox.
 func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
 	if p.refusing() {
+		if p.ctx.Err() != nil {
+			p.interrupted() // a queued document stays in the outbox
+		}
 		return
 	}
 	ctx = logctx.With(ctx, slog.String("document_id", it.DocumentID))
@@ -23,14 +26,25 @@ func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
 	p.record(ctx, e)
 }
 
-// refusing reports whether documents must no longer be started.
+// refusing reports whether documents must no longer be started: the run
+// was interrupted, or refuse was called (documents read from the outbox
+// before an outbox error are still taken).
 func (p *pass) refusing() bool {
 	if p.ctx.Err() != nil {
 		return true
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.sum.Stop == StopCircuitOpen
+	return p.refused
+}
+
+// refuse stops intake like stop, and makes the workers leave the documents
+// already queued untouched.
+func (p *pass) refuse(reason StopReason, msg string, err error) {
+	p.mu.Lock()
+	p.refused = true
+	p.mu.Unlock()
+	p.stop(reason, msg, err)
 }
 
 // record adds e to the summary, passes it to the observers and logs it.
