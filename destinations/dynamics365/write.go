@@ -53,6 +53,8 @@ type docWrite struct {
 	recs []*recWrite
 	// queries are the GETs a preview shows instead of running them.
 	queries []previewQuery
+	// warmed are lookups answered side by side on a cold start.
+	warmed map[*mapping.Lookup]warmLookup
 }
 
 // previewQuery is a query Deliver would run before writing.
@@ -81,6 +83,9 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 		return nil, err
 	}
 	w := &docWrite{d: d, plan: plan}
+	if !preview {
+		w.warmed = d.warm(ctx, plan)
+	}
 	for i := range plan.Records {
 		r := &recWrite{index: i, rec: &plan.Records[i]}
 		if err := w.prepareRecord(ctx, r, preview); err != nil {
@@ -190,7 +195,7 @@ func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind,
 		t.url = "/" + b.Lookup.Entity + "(" + ph + ")"
 		return t, err
 	}
-	a, err := w.d.lookup(ctx, b.Lookup)
+	a, err := w.lookup(ctx, b.Lookup)
 	if err != nil {
 		return t, err
 	}
@@ -204,6 +209,14 @@ func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind,
 	}
 	t.null = null
 	return t, nil
+}
+
+// lookup answers l, from the cold-start answers when warm found it.
+func (w *docWrite) lookup(ctx context.Context, l *mapping.Lookup) (lookupAnswer, error) {
+	if r, ok := w.warmed[l]; ok {
+		return r.answer, r.err
+	}
+	return w.d.lookup(ctx, l)
 }
 
 // checkPlan rejects plans no destination could write.
