@@ -47,6 +47,9 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 			return
 		}
 		fmt.Fprintf(a.stdout, "FAIL  %s\n      %s\n", what, indent(describeError(err)))
+		if errorExitCode(err) == exitUsage {
+			failCode = exitUsage // a setting is wrong (say, an http:// authority host): not a service down
+		}
 		code = max(code, failCode)
 	}
 	rules, err := loadRules(cfg, log, extras{})
