@@ -48,6 +48,13 @@ func (b *batch) size() int {
 // bodies are refused by Dataverse).
 func (b *batch) encode() []byte {
 	var w bytes.Buffer
+	n := 128
+	for _, cs := range b.changeSets {
+		for _, p := range cs.parts {
+			n += len(p.body) + len(p.url) + 256
+		}
+	}
+	w.Grow(n)
 	line := func(s ...string) {
 		for _, x := range s {
 			w.WriteString(x)

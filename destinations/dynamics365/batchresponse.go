@@ -60,7 +60,7 @@ func parseBatchResponse(contentType string, body []byte) ([]partResponse, error)
 
 // parsePart reads the HTTP response wrapped in an application/http part.
 func parsePart(data []byte) (partResponse, error) {
-	res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(data)), nil)
+	res, err := http.ReadResponse(bufio.NewReaderSize(bytes.NewReader(data), len(data)), nil)
 	if err != nil {
 		return partResponse{}, fmt.Errorf("dynamics365: malformed $batch response part: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/numora/numora-connector/mapping"
 )
@@ -119,6 +120,7 @@ type objectWriter struct {
 
 func (o *objectWriter) field(name string, v any) {
 	if o.buf.Len() == 0 {
+		o.buf.Grow(256)
 		o.buf.WriteByte('{')
 	} else {
 		o.buf.WriteByte(',')
@@ -128,7 +130,33 @@ func (o *objectWriter) field(name string, v any) {
 	o.value(v)
 }
 
+// value writes v as encoding/json does without HTML escaping. The plan's
+// usual values (plain strings, numbers, bools, null) are written directly;
+// the rest go through encoding/json.
 func (o *objectWriter) value(v any) {
+	switch x := v.(type) {
+	case nil:
+		o.buf.WriteString("null")
+		return
+	case string:
+		if plainASCII(x) {
+			o.buf.WriteByte('"')
+			o.buf.WriteString(x)
+			o.buf.WriteByte('"')
+			return
+		}
+	case bool:
+		o.buf.WriteString(strconv.FormatBool(x))
+		return
+	case int64:
+		o.buf.Write(strconv.AppendInt(o.buf.AvailableBuffer(), x, 10))
+		return
+	case json.Number:
+		if plainNumber(string(x)) {
+			o.buf.WriteString(string(x))
+			return
+		}
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -136,6 +164,39 @@ func (o *objectWriter) value(v any) {
 		o.err = fmt.Errorf("value %v: %w", v, err)
 	}
 	o.buf.Write(bytes.TrimRight(b.Bytes(), "\n"))
+}
+
+// plainASCII reports whether s needs no escaping in JSON: printable ASCII
+// without quotes or backslashes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainNumber reports whether s is an integer or decimal JSON number
+// without exponent ("-12", "1234.56"); anything else is left to
+// encoding/json, which validates it.
+func plainNumber(s string) bool {
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '-' && i == 0:
+		case c == '.' && !dot && digits > 0 && i < len(s)-1:
+			dot = true
+		case c >= '0' && c <= '9':
+			if c == '0' && digits == 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+				return false // a leading zero
+			}
+			digits++
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 func (o *objectWriter) bytes() ([]byte, error) {

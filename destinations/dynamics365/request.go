@@ -216,7 +216,7 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 	if res.StatusCode >= 400 && !isMultipart(res.Header) {
 		limit = maxErrorBody
 	}
-	body, err := io.ReadAll(io.LimitReader(res.Body, limit))
+	body, err := readBody(res, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +225,19 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 		resp.token = strings.TrimPrefix(res.Request.Header.Get("Authorization"), "Bearer ")
 	}
 	return resp, nil
+}
+
+// readBody reads at most limit bytes of res's body, in one allocation when
+// its length is announced (net/http fails the read if it is cut short).
+func readBody(res *http.Response, limit int64) ([]byte, error) {
+	if n := res.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(res.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(res.Body, limit))
 }
 
 // setHeaders sets the request's headers (see headers).
