@@ -1,0 +1,123 @@
+package main
+
+import (
+	"math"
+	"time"
+)
+
+// boundInput is what the ideal bound depends on: the load, the latency,
+// the concurrency the run may use and Dataverse's limits.
+type boundInput struct {
+	docs      int
+	opsPerDoc int           // Dataverse operations per document (1 + lines)
+	latency   time.Duration // per request, both services
+	execTime  time.Duration // server execution time per operation
+	// concurrency is the connector's documents in flight.
+	concurrency int
+	// dvConcurrency caps concurrent Dataverse requests (52, or the
+	// emulator's lower concurrency limit).
+	dvConcurrency int
+	// docsPerRequest is the most documents one $batch may carry.
+	docsPerRequest int
+	// extraRequests are the Dataverse requests that write nothing: the
+	// preflight, metadata and lookups.
+	extraRequests int
+	// window limits; zero = off.
+	windowRequests int
+	windowExec     time.Duration
+	window         time.Duration
+}
+
+// chainRequests is the number of requests on one document's critical path:
+// read the result, write the $batch, send the callback; each needs the
+// previous one's answer.
+const chainRequests = 3
+
+// startRequests are the round trips a run makes before its first write,
+// besides the document's own: the preflight (WhoAmI), the first outbox
+// page, the tables' metadata and the first lookups (each set side by
+// side).
+const startRequests = 4
+
+// bound is an ideal elapsed time and the limit that sets it.
+type bound struct {
+	elapsed time.Duration
+	by      string
+}
+
+// docsPerSecond is the bound's throughput for n documents.
+func (b bound) docsPerSecond(n int) float64 { return float64(n) / b.elapsed.Seconds() }
+
+// idealBound returns the shortest time any client could deliver the load
+// in, as the largest of four lower bounds (docs/performance.md derives
+// them):
+//
+//   - pipeline: each document needs chainRequests round trips plus its
+//     operations' execution, and at most C documents are in flight, so
+//     they go in ⌈D/C⌉ waves: 4·L + ⌈D/C⌉·(3·L + k·e) (the first 4·L: the
+//     preflight, the first outbox page, the metadata, the lookups);
+//   - Dataverse concurrency: Q requests of latency L and D·k operations of
+//     execution e share at most Cdv slots: (Q·L + D·k·e)/Cdv, where
+//     Q = ⌈D/b⌉ + extra is the fewest requests (b documents per $batch);
+//   - request window: at most N requests in any window W, the first
+//     window starting empty: W·(⌈Q/N⌉ − 1);
+//   - execution window: at most M seconds of execution per window W:
+//     W·(⌈E/M⌉ − 1), E = (D·k + extra)·e.
+func idealBound(in boundInput) bound {
+	L, e := in.latency.Seconds(), in.execTime.Seconds()
+	d, k := float64(in.docs), float64(in.opsPerDoc)
+	q := math.Ceil(d/float64(max(in.docsPerRequest, 1))) + float64(in.extraRequests)
+	best := bound{by: "pipeline"}
+	consider := func(by string, seconds float64) {
+		if t := time.Duration(seconds * float64(time.Second)); t > best.elapsed {
+			best = bound{elapsed: t, by: by}
+		}
+	}
+	waves := math.Ceil(d / float64(max(in.concurrency, 1)))
+	consider("pipeline", startRequests*L+waves*(chainRequests*L+k*e))
+	consider("Dataverse concurrency", (q*L+d*k*e)/float64(max(in.dvConcurrency, 1)))
+	w := in.window.Seconds()
+	if in.windowRequests > 0 && w > 0 {
+		consider("request window", w*(math.Ceil(q/float64(in.windowRequests))-1))
+	}
+	if in.windowExec > 0 && w > 0 && e > 0 {
+		exec := (d*k + float64(in.extraRequests)) * e
+		consider("execution window", w*(math.Ceil(exec/in.windowExec.Seconds())-1))
+	}
+	return best
+}
+
+// rate is a steady-state throughput bound and the limit that sets it.
+type rate struct {
+	docsPerSecond float64
+	by            string
+}
+
+// steadyRate returns the most documents per second any client could
+// sustain once past the start (no first window starting empty): the
+// smallest of
+//
+//   - pipeline: C/(3·L + k·e);
+//   - Dataverse concurrency: Cdv·b/(L + b·k·e), b documents per $batch;
+//   - request window: N·b/W;
+//   - execution window: M/(W·k·e).
+func steadyRate(in boundInput) rate {
+	L, e, k := in.latency.Seconds(), in.execTime.Seconds(), float64(in.opsPerDoc)
+	b := float64(max(in.docsPerRequest, 1))
+	best := rate{docsPerSecond: math.Inf(1)}
+	consider := func(by string, r float64) {
+		if r > 0 && r < best.docsPerSecond {
+			best = rate{docsPerSecond: r, by: by}
+		}
+	}
+	consider("pipeline", float64(max(in.concurrency, 1))/(chainRequests*L+k*e))
+	consider("Dataverse concurrency", float64(max(in.dvConcurrency, 1))*b/(L+b*k*e))
+	w := in.window.Seconds()
+	if in.windowRequests > 0 && w > 0 {
+		consider("request window", float64(in.windowRequests)*b/w)
+	}
+	if in.windowExec > 0 && w > 0 && e > 0 {
+		consider("execution window", in.windowExec.Seconds()/(w*k*e))
+	}
+	return best
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	numoraconnector "github.com/numora/numora-connector"
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+	"github.com/numora/numora-connector/numora/numoratest"
+)
+
+// benchEnv is one benchmark's pair of emulators, seeded, with the files a
+// child connector needs (CA certificate, mapping rules).
+type benchEnv struct {
+	dv     *dataversetest.Server
+	numora *numoratest.Server
+	slow   *slowHandler // the Numora emulator behind its latency
+	hs     *httptest.Server
+	dir    string
+}
+
+// slowHandler delays every request by delay before serving it, counts the
+// requests and notes when each delivery callback was answered.
+type slowHandler struct {
+	next     http.Handler
+	delay    time.Duration
+	requests atomic.Int64
+
+	mu        sync.Mutex
+	callbacks []time.Time
+}
+
+func (h *slowHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.requests.Add(1)
+	if h.delay > 0 {
+		t := time.NewTimer(h.delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	h.next.ServeHTTP(w, r)
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/delivery") {
+		h.mu.Lock()
+		h.callbacks = append(h.callbacks, time.Now())
+		h.mu.Unlock()
+	}
+}
+
+// sustained is the throughput of the second half of the run: the second
+// half of the callbacks over the time they took. It leaves out the start
+// (ramp-up, the first service-protection window); 0 for fewer than 4.
+func (h *slowHandler) sustained() float64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(h.callbacks)
+	if n < 4 {
+		return 0
+	}
+	half := n / 2
+	d := h.callbacks[n-1].Sub(h.callbacks[half-1])
+	if d <= 0 {
+		return 0
+	}
+	return float64(n-half) / d.Seconds()
+}
+
+// envSpec says how to build a benchEnv.
+type envSpec struct {
+	docs, lines int
+	seed        int64
+	latency     time.Duration
+	execTime    time.Duration        // per operation, slept and counted
+	limits      dataversetest.Limits // Dataverse's service protection
+}
+
+// noLimits turns every service-protection limit off.
+var noLimits = dataversetest.Limits{Concurrent: -1, Requests: -1, ExecTime: -1}
+
+// startBenchEnv starts the emulators, seeds the vendors' accounts, the
+// owner team and the documents, and writes the CA and the rules.
+func startBenchEnv(spec envSpec) (*benchEnv, error) {
+	dir, err := os.MkdirTemp("", "numora-bench-")
+	if err != nil {
+		return nil, err
+	}
+	dv, err := dataversetest.Start(dataversetest.Config{CADir: dir, Latency: spec.latency,
+		ExecTime: spec.execTime, SleepExecTime: spec.execTime > 0, Limits: spec.limits,
+		LeanRows: true, RequestLog: -1})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting the Dataverse emulator: %w", err)
+	}
+	nm := numoratest.New(numoratest.WithRequestLog(1), numoratest.WithSeed(spec.seed))
+	slow := &slowHandler{next: nm, delay: spec.latency}
+	e := &benchEnv{dv: dv, numora: nm, slow: slow, hs: httptest.NewServer(slow), dir: dir}
+	if err := e.seed(spec); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *benchEnv) seed(spec envSpec) error {
+	for _, v := range numoratest.Vendors {
+		if _, err := e.dv.SeedErr("accounts", map[string]any{"name": v.Name, "accountnumber": v.AccountNumber()}); err != nil {
+			return err
+		}
+	}
+	if e.dv.Count("teams") == 0 {
+		if _, err := e.dv.SeedErr("teams", map[string]any{"name": "Accounts Payable"}); err != nil {
+			return err
+		}
+	}
+	e.numora.GenerateInvoices(spec.docs, spec.seed, spec.lines)
+	if err := e.dv.WriteCAFile(e.caFile()); err != nil {
+		return err
+	}
+	return os.WriteFile(e.rulesFile(), numoraconnector.DefaultMappings, 0o600)
+}
+
+func (e *benchEnv) caFile() string    { return filepath.Join(e.dir, "ca.pem") }
+func (e *benchEnv) rulesFile() string { return filepath.Join(e.dir, "mappings.yaml") }
+func (e *benchEnv) numoraURL() string { return e.hs.URL }
+
+// childEnv is the environment pointing a connector at the emulators.
+func (e *benchEnv) childEnv() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir,
+		"NUMORA_BASE_URL=" + e.numoraURL(), "NUMORA_API_KEY=" + e.numora.APIKey,
+		"DYNAMICS_URL=" + e.dv.URL, "AZURE_TENANT_ID=" + e.dv.TenantID, "AZURE_CLIENT_ID=" + e.dv.ClientID,
+		"AZURE_CLIENT_SECRET=" + e.dv.ClientSecret, "AZURE_AUTHORITY_HOST=" + e.dv.AuthorityHost,
+		"SSL_CERT_FILE=" + e.caFile(), "CONNECTOR_MAPPINGS=" + e.rulesFile(),
+	}
+}
+
+// close stops the servers and removes the files. It cuts latency short.
+func (e *benchEnv) close() {
+	e.hs.CloseClientConnections()
+	e.hs.Close()
+	e.numora.Close()
+	e.dv.Close()
+	os.RemoveAll(e.dir)
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+)
+
+// maxDocsPerBatch mirrors the destination's bound on documents per $batch
+// request, for the ideal bound.
+const maxDocsPerBatch = 10
+
+// benchRow is one line of the table.
+type benchRow struct {
+	name      string
+	docs      int // documents seeded
+	delivered int
+	failed    int // failed or left for retry
+	elapsed   time.Duration
+	dvReqs    int64 // Dataverse requests, 429s included
+	nmReqs    int64 // Numora requests
+	throttled int64 // 429s from Dataverse
+	ideal     *bound
+	steady    rate      // the steady-state bound
+	sustained float64   // docs/s over the second half of the run
+	child     *childRun // nil for the baseline
+}
+
+func (r benchRow) docsPerSecond() float64 { return float64(r.delivered) / r.elapsed.Seconds() }
+
+func (r benchRow) ratio() float64 {
+	if r.ideal == nil || r.ideal.elapsed <= 0 {
+		return 0
+	}
+	return r.elapsed.Seconds() / r.ideal.elapsed.Seconds()
+}
+
+// benchMode runs the connector once against fresh emulators.
+func benchMode(ctx context.Context, o benchOptions, limited bool) (benchRow, error) {
+	spec, name := o.env, "open"
+	spec.limits = noLimits
+	if limited {
+		spec.limits, name = o.limits, "limited"
+	}
+	env, err := startBenchEnv(spec)
+	if err != nil {
+		return benchRow{}, err
+	}
+	defer env.close()
+	child, err := runChild(ctx, o.binary, env, o.concurrency)
+	if err != nil {
+		return benchRow{}, err
+	}
+	st := env.dv.Stats()
+	row := benchRow{name: name, docs: spec.docs, child: child, elapsed: child.elapsed,
+		delivered: child.counts.Delivered, failed: child.counts.Failed + child.counts.LeftForRetry,
+		dvReqs: st.Requests, nmReqs: env.slow.requests.Load()}
+	for _, n := range st.Throttled {
+		row.throttled += n
+	}
+	in := boundFor(o, spec, st)
+	b := idealBound(in)
+	row.ideal, row.steady, row.sustained = &b, steadyRate(in), env.slow.sustained()
+	return row, nil
+}
+
+// boundFor fills the bound's inputs from the options and the emulator's
+// counters (the requests that write no document: preflight, metadata,
+// lookups).
+func boundFor(o benchOptions, spec envSpec, st dataversetest.Stats) boundInput {
+	in := boundInput{docs: spec.docs, opsPerDoc: 1 + spec.lines, latency: spec.latency, execTime: spec.execTime,
+		concurrency: o.concurrencyOf(), dvConcurrency: 52, docsPerRequest: maxDocsPerBatch,
+		extraRequests: int(st.Requests - st.Batches)}
+	l := spec.limits
+	if l.Concurrent > 0 {
+		in.dvConcurrency = min(in.dvConcurrency, l.Concurrent)
+	}
+	if l.Requests > 0 {
+		in.windowRequests = l.Requests
+	}
+	if l.ExecTime > 0 {
+		in.windowExec = l.ExecTime
+	}
+	in.window = l.Window
+	return in
+}
+
+// benchSequential runs the baseline on fresh emulators without limits.
+func benchSequential(ctx context.Context, o benchOptions) (*benchRow, error) {
+	spec := o.env
+	spec.docs, spec.limits = o.baselineDocs, noLimits
+	env, err := startBenchEnv(spec)
+	if err != nil {
+		return nil, err
+	}
+	defer env.close()
+	n, elapsed, err := runSequential(ctx, env, o.baselineDocs)
+	if err != nil {
+		return nil, err
+	}
+	st := env.dv.Stats()
+	return &benchRow{name: "sequential", docs: spec.docs, delivered: n, failed: spec.docs - n, elapsed: elapsed,
+		dvReqs: st.Requests, nmReqs: env.slow.requests.Load()}, nil
+}
+
+// benchReport is the table and its verdict.
+type benchReport struct {
+	opts     benchOptions
+	started  time.Time
+	rows     []benchRow
+	baseline *benchRow
+}
+
+func (r *benchReport) write(w io.Writer) {
+	o := r.opts
+	fmt.Fprintf(w, "numora-connector bench: invoices with %d line items, latency %v per request, execution %v per operation, "+
+		"concurrency %d, GOMAXPROCS %d\n", o.env.lines, o.env.latency, o.env.execTime, o.concurrencyOf(), runtime.GOMAXPROCS(0))
+	if len(modesOf(o.mode)) > 0 && o.mode != "open" {
+		l := o.limits
+		fmt.Fprintf(w, "limited mode: %d concurrent, %d requests and %v execution per %v window\n\n",
+			l.Concurrent, l.Requests, l.ExecTime, l.Window)
+	} else {
+		fmt.Fprintln(w)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tdocs\tfailed\tdocs/s\tDV req/doc\tNumora req/doc\t429s\telapsed\tideal\tbound by\telapsed/ideal\t"+
+		"sustained docs/s\tof steady bound\tpeak heap\tpeak RSS\tCPU s/1k docs\t")
+	for _, row := range r.rows {
+		fmt.Fprintln(tw, row.line())
+	}
+	if r.baseline != nil {
+		fmt.Fprintln(tw, r.baseline.line())
+	}
+	tw.Flush()
+	r.writeNotes(w)
+}
+
+func (row benchRow) line() string {
+	per := func(n int64) string { return fmt.Sprintf("%.2f", float64(n)/float64(max(row.delivered, 1))) }
+	cells := []string{row.name, fmt.Sprint(row.docs), fmt.Sprint(row.failed), fmt.Sprintf("%.1f", row.docsPerSecond()),
+		per(row.dvReqs), per(row.nmReqs)}
+	if row.child == nil {
+		cells = append(cells, "-", round(row.elapsed), "-", "-", "-", "-", "-", "-", "-", "-")
+		return strings.Join(cells, "\t") + "\t"
+	}
+	c := row.child
+	heap := "no GC ran"
+	if c.gcs > 0 {
+		heap = mib(c.peakHeap)
+	}
+	cells = append(cells, fmt.Sprint(row.throttled), round(row.elapsed), round(row.ideal.elapsed), row.ideal.by,
+		fmt.Sprintf("%.2f", row.ratio()), fmt.Sprintf("%.1f", row.sustained),
+		fmt.Sprintf("%.0f%%", 100*row.sustained/row.steady.docsPerSecond), heap, mib(c.maxRSS),
+		fmt.Sprintf("%.3f", c.cpu.Seconds()*1000/float64(max(row.delivered, 1))))
+	return strings.Join(cells, "\t") + "\t"
+}
+
+func (r *benchReport) writeNotes(w io.Writer) {
+	fmt.Fprintln(w)
+	for _, row := range r.rows {
+		fmt.Fprintf(w, "%s: ideal %.1f docs/s over the run (%s), %.1f docs/s sustained (%s); %.2f%% of Dataverse requests got 429; "+
+			"process wall %v, %d GCs, %d throttling pauses",
+			row.name, row.ideal.docsPerSecond(row.docs), row.ideal.by, row.steady.docsPerSecond, row.steady.by,
+			100*float64(row.throttled)/float64(max(row.dvReqs, 1)), round(row.child.wall), row.child.gcs, row.child.throttle.Waits)
+		if b := r.baseline; b != nil && b.delivered > 0 {
+			fmt.Fprintf(w, "; %.1f× the sequential baseline", row.docsPerSecond()/b.docsPerSecond())
+		}
+		fmt.Fprintln(w)
+		if c := row.child; c.logLines > 0 {
+			fmt.Fprintf(w, "  the connector logged %d warnings or errors (429 retries are warnings), the first:\n", c.logLines)
+			for _, p := range c.problems {
+				fmt.Fprintf(w, "    %s\n", p)
+			}
+		}
+	}
+	fmt.Fprintf(w, "peak heap: from the child's GODEBUG=gctrace=1 (largest heap at a collection, 1 MB steps); "+
+		"peak RSS and CPU: the child's rusage. Bench total %v.\n", round(time.Since(r.started)))
+}
+
+// exitCode is 1 when a document was not delivered or a ratio is over the
+// limit.
+func (r *benchReport) exitCode(stderr io.Writer) int {
+	code := exitOK
+	rows := append([]benchRow(nil), r.rows...)
+	if r.baseline != nil {
+		rows = append(rows, *r.baseline)
+	}
+	for _, row := range rows {
+		if row.delivered != row.docs {
+			fmt.Fprintf(stderr, "numora-connector bench: %s: %d of %d documents delivered\n", row.name, row.delivered, row.docs)
+			code = exitProblems
+		}
+		if m := r.opts.maxRatio; m > 0 && row.ideal != nil && row.ratio() > m {
+			fmt.Fprintf(stderr, "numora-connector bench: %s: elapsed/ideal %.2f exceeds --max-ratio %.2f\n", row.name, row.ratio(), m)
+			code = exitProblems
+		}
+	}
+	return code
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }

@@ -1,0 +1,24 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// rusage returns a finished process's peak resident set size in bytes and
+// its CPU time (user + system), from wait4's rusage.
+func rusage(ps *os.ProcessState) (maxRSS int64, cpu time.Duration) {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0, ps.UserTime() + ps.SystemTime()
+	}
+	maxRSS = int64(ru.Maxrss)
+	if runtime.GOOS != "darwin" { // Linux and the BSDs count kilobytes, macOS bytes
+		maxRSS *= 1024
+	}
+	return maxRSS, ps.UserTime() + ps.SystemTime()
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"math"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestIdealBound(t *testing.T) {
+	base := boundInput{docs: 5000, opsPerDoc: 6, latency: 20 * time.Millisecond, execTime: 2 * time.Millisecond,
+		concurrency: 32, dvConcurrency: 52, docsPerRequest: 10, extraRequests: 12}
+	limited := base
+	limited.windowRequests, limited.windowExec, limited.window = 200, 40*time.Second, 10*time.Second
+	execBound := base
+	execBound.docs, execBound.windowExec, execBound.window = 1000, time.Second, 10*time.Second
+	slots := base
+	slots.concurrency, slots.dvConcurrency, slots.docsPerRequest = 5000, 2, 1
+	tests := []struct {
+		name string
+		in   boundInput
+		want time.Duration
+		by   string
+	}{
+		// 4 round trips to start, then ⌈5000/32⌉ = 157 waves of 3·20 ms + 6·2 ms.
+		{"pipeline", base, 80*time.Millisecond + 157*72*time.Millisecond, "pipeline"},
+		// ⌈(500 + 12)/200⌉ − 1 = 2 full windows before the last requests.
+		{"request window", limited, 20 * time.Second, "request window"},
+		// (1000·6 + 12)·2 ms = 12.024 s of execution, 1 s per 10 s window.
+		{"execution window", execBound, 120 * time.Second, "execution window"},
+		// 5012 requests of 20 ms plus 60 s of execution over 2 slots.
+		{"Dataverse concurrency", slots, 80*time.Second + 120*time.Millisecond, "Dataverse concurrency"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := idealBound(tt.in)
+			if math.Abs(float64(got.elapsed-tt.want)) > float64(time.Millisecond) || got.by != tt.by {
+				t.Errorf("got %v by %s, want %v by %s", got.elapsed, got.by, tt.want, tt.by)
+			}
+		})
+	}
+}
+
+func TestSteadyRate(t *testing.T) {
+	in := boundInput{opsPerDoc: 6, latency: 20 * time.Millisecond, execTime: 2 * time.Millisecond,
+		concurrency: 32, dvConcurrency: 52, docsPerRequest: 10}
+	limited := in
+	limited.windowRequests, limited.windowExec, limited.window = 200, 40*time.Second, 10*time.Second
+	tests := []struct {
+		name string
+		in   boundInput
+		want float64
+		by   string
+	}{
+		{"pipeline", in, 32 / 0.072, "pipeline"},
+		{"request window", limited, 200, "request window"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := steadyRate(tt.in)
+			if math.Abs(got.docsPerSecond-tt.want) > 0.01 || got.by != tt.by {
+				t.Errorf("got %.2f by %s, want %.2f by %s", got.docsPerSecond, got.by, tt.want, tt.by)
+			}
+		})
+	}
+}
+
+func TestScanStderr(t *testing.T) {
+	in := strings.Join([]string{
+		"gc 1 @0.004s 3%: 0.015+0.58+0.012 ms clock, 0.030+0.21/0.44/0.11+0.024 ms cpu, 3->4->1 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P",
+		`{"level":"WARN","msg":"dynamics365: retrying","code":"crm_429"}`,
+		"gc 2 @0.100s 2%: 0.01+1.1+0.01 ms clock, 0.02+0.5/0.9/0.1+0.02 ms cpu, 7->9->2 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P",
+		"",
+		`{"level":"ERROR","msg":"` + strings.Repeat("x", 400) + `"}`,
+		`{"level":"WARN","msg":"third"}`,
+	}, "\n")
+	var r childRun
+	r.scanStderr(strings.NewReader(in))
+	if r.gcs != 2 || r.peakHeap != 9<<20 {
+		t.Errorf("got %d GCs and a peak heap of %d, want 2 and 9 MB", r.gcs, r.peakHeap)
+	}
+	if r.logLines != 3 || len(r.problems) != 2 || len(r.problems[1]) > 245 {
+		t.Errorf("got %d log lines, kept %q; want 3, the first two, shortened", r.logLines, r.problems)
+	}
+}
+
+func TestSustained(t *testing.T) {
+	h := &slowHandler{}
+	start := time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		step := 100 * time.Millisecond // a slow first half
+		if i >= 50 {
+			step = 10 * time.Millisecond
+		}
+		start = start.Add(step)
+		h.callbacks = append(h.callbacks, start)
+	}
+	if got := h.sustained(); math.Abs(got-100) > 0.5 {
+		t.Errorf("sustained %.1f docs/s, want 100 (the second half: 50 callbacks 10 ms apart)", got)
+	}
+}
+
+// benchRun runs the bench command of the test binary.
+func benchRun(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"bench"}, args...)...)
+	cmd.Dir = t.TempDir()
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
+	if err != nil && r.code < 0 {
+		t.Fatalf("bench %v: %v", args, err)
+	}
+	return r
+}
+
+func TestBenchCommand(t *testing.T) {
+	r := benchRun(t, "--docs", "40", "--latency", "2ms", "--exec-time", "0", "--baseline-docs", "5",
+		"--limit-requests", "8", "--limit-window", "1s", "--max-ratio", "100")
+	if r.code != exitOK {
+		t.Fatalf("%v", r)
+	}
+	for _, want := range []string{"elapsed/ideal", "\n        open    40       0", "\n     limited    40       0",
+		"\n  sequential     5       0", "× the sequential baseline", "request window"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestBenchRatioGuard(t *testing.T) {
+	r := benchRun(t, "--docs", "10", "--latency", "1ms", "--baseline-docs", "0", "--mode", "open", "--max-ratio", "0.01")
+	if r.code != exitProblems || !strings.Contains(r.stderr, "exceeds --max-ratio 0.01") {
+		t.Errorf("a ratio over --max-ratio: got %v, want exit 1 naming the limit", r)
+	}
+	if r := benchRun(t, "--mode", "fast"); r.code != exitUsage {
+		t.Errorf("--mode fast: got exit %d, want 2", r.code)
+	}
+}
