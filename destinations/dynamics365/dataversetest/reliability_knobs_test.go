@@ -135,3 +135,22 @@ func TestSetDOPHint(t *testing.T) {
 		}
 	}
 }
+
+// TestExpireTokensWhileRequestsRun is for the race detector: ExpireTokens
+// changed token records that requests were reading.
+func TestExpireTokensWhileRequestsRun(t *testing.T) {
+	s := newTestServer(t)
+	c := newAPIClient(t, s)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 20 {
+				_ = c.call("GET", "WhoAmI", "")
+			}
+		})
+	}
+	for range 20 {
+		s.ExpireTokens()
+	}
+	wg.Wait()
+}

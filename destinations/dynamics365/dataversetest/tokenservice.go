@@ -185,12 +185,18 @@ func (ts *tokenService) issue(subject, resource string) string {
 	return tok
 }
 
-// lookup returns the token's record, or nil when the emulator never issued
-// it (or it was revoked).
+// lookup returns a copy of the token's record (ExpireTokens changes the
+// stored one under the lock), or nil when the emulator never issued it (or
+// it was revoked).
 func (ts *tokenService) lookup(tok string) *issuedToken {
 	ts.mu.RLock()
 	defer ts.mu.RUnlock()
-	return ts.tokens[tok]
+	it := ts.tokens[tok]
+	if it == nil {
+		return nil
+	}
+	c := *it
+	return &c
 }
 
 func (ts *tokenService) fail(w http.ResponseWriter, status int, code string, aadsts int, desc string) {
