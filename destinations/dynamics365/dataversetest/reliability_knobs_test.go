@@ -149,8 +149,14 @@ func TestExpireTokensWhileRequestsRun(t *testing.T) {
 			}
 		})
 	}
-	for range 20 {
-		s.ExpireTokens()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+			s.ExpireTokens()
+		}
 	}
-	wg.Wait()
 }
