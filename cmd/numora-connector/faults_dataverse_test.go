@@ -29,7 +29,7 @@ func TestFaultDataverse429Storms(t *testing.T) {
 		}},
 		{"emulated execution time limit", func(s *dataversetest.Server) {
 			s.SetExecTime(10 * time.Millisecond)
-			s.SetLimits(dataversetest.Limits{ExecTime: 1500 * time.Millisecond, Window: time.Second})
+			s.SetLimits(dataversetest.Limits{ExecTime: 300 * time.Millisecond, Window: time.Second})
 		}},
 		{"emulated concurrency limit", func(s *dataversetest.Server) {
 			s.SetLatency(20 * time.Millisecond)

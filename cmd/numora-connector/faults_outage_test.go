@@ -159,8 +159,9 @@ func TestFaultDataverseDown(t *testing.T) {
 }
 
 // onlyAttemptedReported checks a pass the breaker stopped: at most limit
-// documents (those whose calls failed before it opened) were reported
-// failed, each with a retryable Dataverse code; the documents it refused
+// documents (those whose calls failed before it opened; possibly none, the
+// connector may leave them untouched too) were reported failed, each with
+// a retryable Dataverse code; the documents it refused
 // and those never taken are unreported and still in the outbox. Documents
 // the rules decide without Dataverse (skip rules, mapping errors) are
 // reported as without faults.
@@ -189,8 +190,8 @@ func (f *faultEnv) onlyAttemptedReported(t *testing.T, p passRun, limit int) {
 			t.Errorf("%s: not in the outbox any more", id)
 		}
 	}
-	if reported == 0 || reported > limit || untouched == 0 {
-		t.Errorf("%d documents reported failed, %d untouched; want 1 to %d reported (the attempted ones), the rest untouched",
+	if reported > limit || untouched == 0 {
+		t.Errorf("%d documents reported failed, %d untouched; want at most %d reported (the attempted ones), the rest untouched",
 			reported, untouched, limit)
 	}
 	for _, e := range p.sum.Entries {
