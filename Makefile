@@ -1,5 +1,5 @@
 # Developer shortcuts. CI runs .ci/run.
-.PHONY: test race ci fuzz sandbox
+.PHONY: test race ci fuzz soak sandbox
 
 test:
 	go test ./...
@@ -14,6 +14,18 @@ ci:
 FUZZTIME ?= 5m
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
+
+# The long reliability runs (docs/reliability.md): the fault matrix, the
+# process tests and the security scans SOAK_COUNT times each, with
+# SOAK_TRIALS kill -9 trials (CI runs 5), race detector on. The full log
+# goes to $(SOAK_LOG); the figures and any failure are printed.
+SOAK_TRIALS ?= 40
+SOAK_COUNT ?= 2
+SOAK_LOG ?= $${TMPDIR:-/tmp}/numora-connector-soak.log
+soak:
+	@SOAK_TRIALS=$(SOAK_TRIALS) go test -race -count=$(SOAK_COUNT) -timeout 60m -v \
+		-run '^(TestFault|TestSecurity|TestSecrets)' ./cmd/numora-connector/ > $(SOAK_LOG) 2>&1; \
+	status=$$?; grep -E 'reliability|^(--- FAIL|FAIL|ok)' $(SOAK_LOG); echo "full log: $(SOAK_LOG)"; exit $$status
 
 sandbox:
 	go run ./cmd/numora-connector sandbox
