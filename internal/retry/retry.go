@@ -91,14 +91,17 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if !(secs >= 0 && secs <= 1e9) { // NaN fails both
+		if !(secs >= 0 && secs <= maxRetryAfter.Seconds()) { // NaN fails both
 			return 0, false
 		}
 		return time.Duration(secs * float64(time.Second)), true
 	}
 	t, err := http.ParseTime(v)
-	if err != nil {
+	if err != nil || t.Sub(now) > maxRetryAfter { // a date centuries ahead saturated Sub
 		return 0, false
 	}
 	return max(t.Sub(now), 0), true
 }
+
+// maxRetryAfter is the longest Retry-After taken as meant (about 31 years).
+const maxRetryAfter = 1e9 * time.Second
