@@ -70,7 +70,9 @@ func (c *Connector) Dispatch(ctx context.Context) (*Summary, error) {
 	if !ok {
 		return p.end(StopSource, errors.New("connector: the source cannot dispatch"))
 	}
-	return p.run(func(ctx context.Context, p *pass, it numora.OutboxItem) Entry { return c.dispatch(ctx, p, d, it) })
+	return p.run(func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry) {
+		return c.dispatch(ctx, p, d, it), nil
+	})
 }
 
 // Loop runs passes until ctx is cancelled, waiting interval after each

@@ -12,23 +12,23 @@ import (
 )
 
 // deliver is poll mode's handler: result → status gate → map → write or
-// preview → callback.
-func (c *Connector) deliver(ctx context.Context, p *pass, it numora.OutboxItem) Entry {
+// preview; the callback is left to the finish function it returns.
+func (c *Connector) deliver(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry) {
 	e := Entry{DocumentID: it.DocumentID, Schema: it.Schema}
 	res, err := c.src.ResultOf(ctx, it)
 	if err != nil {
-		return e.with(c.resultFailed(ctx, p, err))
+		return e.with(c.resultFailed(ctx, p, err)), nil
 	}
 	if res.Schema != "" {
 		e.Schema = res.Schema
 	}
 	if st := statusOf(res, it); !st.Deliverable() {
 		return e.with(decision{outcome: Ignored, code: CodeNotDeliverable,
-			message: fmt.Sprintf("status is %q, not reviewed or push_failed: not delivered, not reported", st)})
+			message: fmt.Sprintf("status is %q, not reviewed or push_failed: not delivered, not reported", st)}), nil
 	}
 	plan, err := c.rul.Render(res)
 	if c.cfg.DryRun {
-		return e.with(c.preview(ctx, it.DocumentID, plan, err))
+		return e.with(c.preview(ctx, it.DocumentID, plan, err)), nil
 	}
 	var d decision
 	if err != nil {
@@ -36,7 +36,11 @@ func (c *Connector) deliver(ctx context.Context, p *pass, it numora.OutboxItem) 
 	} else {
 		d = c.write(ctx, p, plan)
 	}
-	return c.report(ctx, p, e.with(d), d)
+	e = e.with(d)
+	if d.callback == "" {
+		return e, nil
+	}
+	return e, func() Entry { return c.report(ctx, p, e, d) }
 }
 
 // statusOf is the result's status, or the outbox item's when the result

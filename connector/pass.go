@@ -9,8 +9,12 @@ import (
 	"github.com/numora/numora-connector/numora"
 )
 
-// handler decides one document's fate and returns its entry.
-type handler func(ctx context.Context, p *pass, it numora.OutboxItem) Entry
+// handler decides one document's fate and returns its entry; when a
+// callback is still to be sent, it returns a finish function as well, which
+// sends it and returns the final entry. The pass runs finish beside the
+// workers, so that a worker takes its next document while the callback of
+// the last one is in flight.
+type handler func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry)
 
 // pass is the state of one run: intake, the worker pool and the summary.
 type pass struct {
@@ -45,24 +49,33 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 }
 
 // run takes documents from the outbox and hands them to cfg.Concurrency
-// workers running h, until intake ends and the workers are done. The
-// reader keeps up to a page of documents queued, so that the next page is
-// fetched while the workers still have documents to take.
+// workers running h, and their callbacks to as many finishers, until
+// intake ends and both are done. The reader keeps up to a page of
+// documents queued, so that the next page is fetched while the workers
+// still have documents to take.
 func (p *pass) run(h handler) (*Summary, error) {
 	work, cancelWork := p.detach()
 	defer cancelWork()
 	jobs := make(chan numora.OutboxItem, p.c.cfg.PageSize)
-	var wg sync.WaitGroup
+	finishing := make(chan func())
+	var workers, finishers sync.WaitGroup
 	for range p.c.cfg.Concurrency {
-		wg.Go(func() {
+		workers.Go(func() {
 			for it := range jobs {
-				p.take(work, h, it)
+				p.take(work, h, it, finishing)
+			}
+		})
+		finishers.Go(func() {
+			for f := range finishing {
+				f()
 			}
 		})
 	}
 	p.read(jobs)
 	close(jobs)
-	wg.Wait()
+	workers.Wait()
+	close(finishing)
+	finishers.Wait()
 	return p.end(StopNone, nil)
 }
 

@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/numora/numora-connector/internal/logctx"
 	"github.com/numora/numora-connector/numora"
 )
 
-// take runs h on one document and records its entry. A document handed
-// over as the run was stopped or the breaker opened is not started: it stays
-// untouched in the outbox.
-func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
+// take runs h on one document and records its entry, or hands the
+// document's callback to the finishers, which record it once sent. A
+// document handed over as the run was stopped or the breaker opened is not
+// started: it stays untouched in the outbox.
+func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem, finishing chan<- func()) {
 	if p.refusing() {
 		if p.ctx.Err() != nil {
 			p.interrupted() // a queued document stays in the outbox
@@ -21,7 +23,16 @@ func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem) {
 	}
 	ctx = logctx.With(ctx, slog.String("document_id", it.DocumentID))
 	start := p.c.cfg.Clock.Now()
-	e := h(ctx, p, it)
+	e, finish := h(ctx, p, it)
+	if finish == nil {
+		p.done(ctx, e, start)
+		return
+	}
+	finishing <- func() { p.done(ctx, finish(), start) }
+}
+
+// done records a document's final entry, with the time it took.
+func (p *pass) done(ctx context.Context, e Entry, start time.Time) {
 	e.DurationMS = p.c.cfg.Clock.Now().Sub(start).Milliseconds()
 	p.record(ctx, e)
 }
