@@ -28,10 +28,10 @@ type boundInput struct {
 	window         time.Duration
 }
 
-// chainRequests is the number of requests on one document's critical path:
-// read the result, write the $batch, send the callback; each needs the
-// previous one's answer.
-const chainRequests = 3
+// workerRequests are the round trips that hold a document's worker: read
+// the result, then write the $batch. The callback, which needs the write's
+// answer, is sent beside the workers (it holds no worker).
+const workerRequests = 2
 
 // startRequests are the round trips a run makes before its first write,
 // besides the document's own: the preflight (WhoAmI), the first outbox
@@ -52,10 +52,11 @@ func (b bound) docsPerSecond(n int) float64 { return float64(n) / b.elapsed.Seco
 // in, as the largest of four lower bounds (docs/performance.md derives
 // them):
 //
-//   - pipeline: each document needs chainRequests round trips plus its
-//     operations' execution, and at most C documents are in flight, so
-//     they go in ⌈D/C⌉ waves: 4·L + ⌈D/C⌉·(3·L + k·e) (the first 4·L: the
-//     preflight, the first outbox page, the metadata, the lookups);
+//   - pipeline: each document holds one of C workers for two round trips
+//     (result, write) plus its operations' execution, so documents go in
+//     ⌈D/C⌉ waves, and the last callback takes one more round trip:
+//     4·L + ⌈D/C⌉·(2·L + k·e) + L (the first 4·L: the preflight, the first
+//     outbox page, the metadata, the lookups);
 //   - Dataverse concurrency: Q requests of latency L and D·k operations of
 //     execution e share at most Cdv slots: (Q·L + D·k·e)/Cdv, where
 //     Q = ⌈D/b⌉ + extra is the fewest requests (b documents per $batch);
@@ -74,7 +75,7 @@ func idealBound(in boundInput) bound {
 		}
 	}
 	waves := math.Ceil(d / float64(max(in.concurrency, 1)))
-	consider("pipeline", startRequests*L+waves*(chainRequests*L+k*e))
+	consider("pipeline", startRequests*L+waves*(workerRequests*L+k*e)+L)
 	consider("Dataverse concurrency", (q*L+d*k*e)/float64(max(in.dvConcurrency, 1)))
 	w := in.window.Seconds()
 	if in.windowRequests > 0 && w > 0 {
@@ -94,23 +95,35 @@ type rate struct {
 }
 
 // steadyRate returns the most documents per second any client could
-// sustain once past the start (no first window starting empty): the
-// smallest of
+// sustain once past the start (no first window starting empty). Sending b
+// documents per $batch trades request count for time: a document waits
+// for its whole batch. For the best b from 1 to the maximum, the rate is
+// the smallest of
 //
-//   - pipeline: C/(3·L + k·e);
-//   - Dataverse concurrency: Cdv·b/(L + b·k·e), b documents per $batch;
+//   - pipeline: C/(2·L + b·k·e);
+//   - Dataverse concurrency: Cdv·b/(L + b·k·e);
 //   - request window: N·b/W;
 //   - execution window: M/(W·k·e).
 func steadyRate(in boundInput) rate {
+	var best rate
+	for b := 1; b <= max(in.docsPerRequest, 1); b++ {
+		if r := steadyRateFor(in, float64(b)); r.docsPerSecond > best.docsPerSecond {
+			best = r
+		}
+	}
+	return best
+}
+
+// steadyRateFor is steadyRate with b documents per $batch.
+func steadyRateFor(in boundInput, b float64) rate {
 	L, e, k := in.latency.Seconds(), in.execTime.Seconds(), float64(in.opsPerDoc)
-	b := float64(max(in.docsPerRequest, 1))
 	best := rate{docsPerSecond: math.Inf(1)}
 	consider := func(by string, r float64) {
 		if r > 0 && r < best.docsPerSecond {
 			best = rate{docsPerSecond: r, by: by}
 		}
 	}
-	consider("pipeline", float64(max(in.concurrency, 1))/(chainRequests*L+k*e))
+	consider("pipeline", float64(max(in.concurrency, 1))/(workerRequests*L+b*k*e))
 	consider("Dataverse concurrency", float64(max(in.dvConcurrency, 1))*b/(L+b*k*e))
 	w := in.window.Seconds()
 	if in.windowRequests > 0 && w > 0 {

@@ -23,8 +23,9 @@ func TestIdealBound(t *testing.T) {
 		want time.Duration
 		by   string
 	}{
-		// 4 round trips to start, then ⌈5000/32⌉ = 157 waves of 3·20 ms + 6·2 ms.
-		{"pipeline", base, 80*time.Millisecond + 157*72*time.Millisecond, "pipeline"},
+		// 4 round trips to start, ⌈5000/32⌉ = 157 waves of 2·20 ms + 6·2 ms,
+		// and the last callback.
+		{"pipeline", base, 80*time.Millisecond + 157*52*time.Millisecond + 20*time.Millisecond, "pipeline"},
 		// ⌈(500 + 12)/200⌉ − 1 = 2 full windows before the last requests.
 		{"request window", limited, 20 * time.Second, "request window"},
 		// (1000·6 + 12)·2 ms = 12.024 s of execution, 1 s per 10 s window.
@@ -46,15 +47,22 @@ func TestSteadyRate(t *testing.T) {
 	in := boundInput{opsPerDoc: 6, latency: 20 * time.Millisecond, execTime: 2 * time.Millisecond,
 		concurrency: 32, dvConcurrency: 52, docsPerRequest: 10}
 	limited := in
-	limited.windowRequests, limited.windowExec, limited.window = 200, 40*time.Second, 10*time.Second
+	limited.concurrency, limited.windowRequests, limited.windowExec, limited.window = 52, 200, 40*time.Second, 10*time.Second
+	tight := limited
+	tight.concurrency = 24
 	tests := []struct {
 		name string
 		in   boundInput
 		want float64
 		by   string
 	}{
-		{"pipeline", in, 32 / 0.072, "pipeline"},
+		// One document per $batch is fastest: 32/(2·20 ms + 6·2 ms).
+		{"pipeline", in, 32 / 0.052, "pipeline"},
+		// Ten per $batch: 20 requests/s carry 200 documents/s.
 		{"request window", limited, 200, "request window"},
+		// Fewer workers: full batches are too slow (24/(40 ms + 120 ms) =
+		// 150), 8 per batch make 24/0.136 = 176.5 > 160, 9 make 24/0.148 = 162.2.
+		{"batch size trade-off", tight, 24 / 0.148, "pipeline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
