@@ -25,15 +25,15 @@ func TestFaultDataverse429Storms(t *testing.T) {
 		{"injected execution time limit", storm(dataversetest.CodeExecutionTime)},
 		{"injected concurrency limit", storm(dataversetest.CodeConcurrency)},
 		{"emulated requests limit", func(s *dataversetest.Server) {
-			s.SetLimits(dataversetest.Limits{Requests: 30, Window: 2 * time.Second})
+			s.SetLimits(dataversetest.Limits{Requests: 15, Window: 2 * time.Second})
 		}},
 		{"emulated execution time limit", func(s *dataversetest.Server) {
 			s.SetExecTime(10 * time.Millisecond)
 			s.SetLimits(dataversetest.Limits{ExecTime: 300 * time.Millisecond, Window: time.Second})
 		}},
 		{"emulated concurrency limit", func(s *dataversetest.Server) {
-			s.SetLatency(20 * time.Millisecond)
-			s.SetLimits(dataversetest.Limits{Concurrent: 3})
+			s.SetLatency(30 * time.Millisecond)
+			s.SetLimits(dataversetest.Limits{Concurrent: 2})
 			s.SetDOPHint(16) // the hint says more than the user may run
 		}},
 	}
@@ -86,12 +86,14 @@ func TestFaultDataverseBurstsAndDrops(t *testing.T) {
 			RetryAfter: time.Second, Fraction: 0.3, Count: 6}}},
 		{"500 and 502", []dataversetest.Fault{{Kind: dataversetest.FaultStatus, Status: 500, Fraction: 0.2, Count: 6},
 			{Kind: dataversetest.FaultStatus, Status: 502, Fraction: 0.2, Count: 6}}},
-		{"drop before the write", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Path: "$batch", Fraction: 0.3, Count: 8}}},
-		{"drop after the write", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Path: "$batch", AfterWrite: true,
-			Fraction: 0.3, Count: 8}}},
+		// Writes are few ($batch carries several documents): the first ones
+		// fault, so that each case surely hits, and a retry of the same
+		// write faults again.
+		{"drop before the write", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Path: "$batch", Count: 3}}},
+		{"drop after the write", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Path: "$batch", AfterWrite: true, Count: 3}}},
 		{"502 after the write", []dataversetest.Fault{{Kind: dataversetest.FaultResponse, Path: "$batch", AfterWrite: true,
-			Status: 502, Header: html, Body: []byte("<html>bad gateway</html>"), Fraction: 0.3, Count: 8}}},
-		{"drops on lookups and metadata", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Method: "GET", Fraction: 0.3, Count: 8}}},
+			Status: 502, Header: html, Body: []byte("<html>bad gateway</html>"), Count: 3}}},
+		{"drops on lookups and metadata", []dataversetest.Fault{{Kind: dataversetest.FaultDrop, Method: "GET", Count: 3}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,9 +117,8 @@ func TestFaultDataverseSlowerThanTheClientTimeout(t *testing.T) {
 	t.Parallel()
 	f := newFaultEnv(t, defaultCorpus, fastConfig("request_timeout: 300ms"))
 	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", AfterWrite: true,
-		Delay: 2 * time.Second, Fraction: 0.3, Count: 6})
-	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", Delay: 2 * time.Second,
-		Fraction: 0.2, Count: 3})
+		Delay: 2 * time.Second, Count: 2})
+	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", Delay: 2 * time.Second, Count: 1})
 	f.drain(t, 3)
 	timeouts := strings.Count(strings.Join(stderrs(f), ""), "crm_timeout")
 	if timeouts == 0 {

@@ -166,8 +166,10 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 				notReported++
 			}
 		}
-		if notReported != 8 || p.sum.Counts.WrittenNotReported == 0 {
-			t.Errorf("%d callbacks cut short (%d written, not reported), want 8", notReported, p.sum.Counts.WrittenNotReported)
+		// The 8 held, and those whose callbacks waited for a free finisher.
+		if notReported < 8 || p.sum.Counts.WrittenNotReported == 0 {
+			t.Errorf("%d callbacks cut short (%d written, not reported), want at least the 8 held", notReported,
+				p.sum.Counts.WrittenNotReported)
 		}
 		f.drain(t, 2) // re-delivers the written ones idempotently, and reports them
 		f.check(t)
@@ -209,32 +211,37 @@ func stop(t *testing.T, s *started) {
 	}
 }
 
-// onlyInFlightDone checks a stopped pass: exactly the n documents in
-// flight were reported, as without faults, and written when they should
-// be; every other document is untouched.
-func (f *faultEnv) onlyInFlightDone(t *testing.T, p passRun, n int) {
+// onlyInFlightDone checks a stopped pass: every document it took (at
+// least the min held ones; workers hand callbacks to finishers, so more may
+// have been in flight) was finished and reported once, as without faults;
+// every other document is untouched, neither written nor reported.
+func (f *faultEnv) onlyInFlightDone(t *testing.T, p passRun, min int) {
 	t.Helper()
 	base := baselineOf(t, f.corpus)
+	taken := map[string]bool{}
+	for _, e := range p.sum.Entries {
+		taken[e.DocumentID] = true
+		if e.Callback == "" {
+			t.Errorf("%s: taken but not reported: %s %s", e.DocumentID, e.Outcome, e.ErrorCode)
+		}
+	}
 	written := map[string]bool{}
 	for _, id := range f.writtenDocs() {
 		written[id] = true
 	}
-	reported := 0
 	for _, id := range f.ids {
 		got := f.accepted(id)
 		switch {
-		case len(got) == 0 && written[id]:
-			t.Errorf("%s: written but not reported", id)
-		case len(got) == 0:
-		case len(got) > 1 || f.outcome(id) != base.outcomes[id]:
+		case !taken[id] && (len(got) != 0 || written[id]):
+			t.Errorf("%s: not taken by the run, yet reported %+v or written (%v)", id, got, written[id])
+		case taken[id] && (len(got) != 1 || f.outcome(id) != base.outcomes[id]):
 			t.Errorf("%s: reported %+v, want once %q", id, got, base.outcomes[id])
-		default:
-			reported++
 		}
 	}
-	if reported != n || p.sum.Counts.Seen != n {
-		t.Errorf("%d documents reported, %d in the summary; want the %d in flight", reported, p.sum.Counts.Seen, n)
+	if n := len(taken); n < min || n >= len(f.ids) {
+		t.Errorf("the run took %d documents, want at least the %d in flight and not all %d", n, min, len(f.ids))
 	}
+	t.Logf("stopped with %d documents in flight, all finished and reported", len(taken))
 }
 
 // writtenDocs lists the documents with a primary row in Dataverse.
