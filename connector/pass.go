@@ -49,10 +49,11 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 }
 
 // run takes documents from the outbox and hands them to cfg.Concurrency
-// workers running h, and their callbacks to as many finishers, until
-// intake ends and both are done. The reader keeps up to a page of
-// documents queued, so that the next page is fetched while the workers
-// still have documents to take.
+// workers running h, and their callbacks to half as many finishers (a
+// callback is one round trip, a worker's document two), until intake ends
+// and both are done. The reader keeps up to a page of documents queued, so
+// that the next page is fetched while the workers still have documents to
+// take.
 func (p *pass) run(h handler) (*Summary, error) {
 	work, cancelWork := p.detach()
 	defer cancelWork()
@@ -65,6 +66,8 @@ func (p *pass) run(h handler) (*Summary, error) {
 				p.take(work, h, it, finishing)
 			}
 		})
+	}
+	for range (p.c.cfg.Concurrency + 1) / 2 {
 		finishers.Go(func() {
 			for f := range finishing {
 				f()

@@ -96,7 +96,7 @@ type breakerConfig struct {
 }
 
 type runConfig struct {
-	// Concurrency is the number of documents in flight; default 32.
+	// Concurrency is the number of documents read and written at once; default 48.
 	Concurrency int `yaml:"concurrency"`
 	// Interval > 0 runs a pass every interval, forever; default one pass.
 	Interval time.Duration `yaml:"interval"`
