@@ -25,6 +25,7 @@ type benchRow struct {
 	elapsed   time.Duration
 	dvReqs    int64 // Dataverse requests, 429s included
 	nmReqs    int64 // Numora requests
+	tokens    int64 // token requests
 	throttled int64 // 429s from Dataverse
 	ideal     *bound
 	steady    rate      // the steady-state bound
@@ -60,7 +61,7 @@ func benchMode(ctx context.Context, o benchOptions, limited bool) (benchRow, err
 	st := env.dv.Stats()
 	row := benchRow{name: name, docs: spec.docs, child: child, elapsed: child.elapsed,
 		delivered: child.counts.Delivered, failed: child.counts.Failed + child.counts.LeftForRetry,
-		dvReqs: st.Requests, nmReqs: env.slow.requests.Load()}
+		dvReqs: st.Requests, nmReqs: env.slow.requests.Load(), tokens: st.TokenRequests}
 	for _, n := range st.Throttled {
 		row.throttled += n
 	}
@@ -165,9 +166,10 @@ func (r *benchReport) writeNotes(w io.Writer) {
 	fmt.Fprintln(w)
 	for _, row := range r.rows {
 		fmt.Fprintf(w, "%s: ideal %.1f docs/s over the run (%s), %.1f docs/s sustained (%s); %.2f%% of Dataverse requests got 429; "+
-			"process wall %v, %d GCs, %d throttling pauses",
+			"%d token request(s); process wall %v, %d GCs, %d throttling pauses",
 			row.name, row.ideal.docsPerSecond(row.docs), row.ideal.by, row.steady.docsPerSecond, row.steady.by,
-			100*float64(row.throttled)/float64(max(row.dvReqs, 1)), round(row.child.wall), row.child.gcs, row.child.throttle.Waits)
+			100*float64(row.throttled)/float64(max(row.dvReqs, 1)), row.tokens, round(row.child.wall), row.child.gcs,
+			row.child.throttle.Waits)
 		if b := r.baseline; b != nil && b.delivered > 0 {
 			fmt.Fprintf(w, "; %.1f× the sequential baseline", row.docsPerSecond()/b.docsPerSecond())
 		}
