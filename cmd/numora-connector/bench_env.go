@@ -132,15 +132,22 @@ func (e *benchEnv) caFile() string    { return filepath.Join(e.dir, "ca.pem") }
 func (e *benchEnv) rulesFile() string { return filepath.Join(e.dir, "mappings.yaml") }
 func (e *benchEnv) numoraURL() string { return e.hs.URL }
 
-// childEnv is the environment pointing a connector at the emulators.
+// childEnv is the environment pointing a connector at the emulators; the
+// Go runtime's GOGC, GOMEMLIMIT and GOMAXPROCS pass through when set.
 func (e *benchEnv) childEnv() []string {
-	return []string{
+	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir,
 		"NUMORA_BASE_URL=" + e.numoraURL(), "NUMORA_API_KEY=" + e.numora.APIKey,
 		"DYNAMICS_URL=" + e.dv.URL, "AZURE_TENANT_ID=" + e.dv.TenantID, "AZURE_CLIENT_ID=" + e.dv.ClientID,
 		"AZURE_CLIENT_SECRET=" + e.dv.ClientSecret, "AZURE_AUTHORITY_HOST=" + e.dv.AuthorityHost,
 		"SSL_CERT_FILE=" + e.caFile(), "CONNECTOR_MAPPINGS=" + e.rulesFile(),
 	}
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 // close stops the servers and removes the files. It cuts latency short.
