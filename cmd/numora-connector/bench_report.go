@@ -9,12 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 )
-
-// maxDocsPerBatch mirrors the destination's bound on documents per $batch
-// request, for the ideal bound.
-const maxDocsPerBatch = 10
 
 // benchRow is one line of the table.
 type benchRow struct {
@@ -76,7 +73,7 @@ func benchMode(ctx context.Context, o benchOptions, limited bool) (benchRow, err
 // lookups).
 func boundFor(o benchOptions, spec envSpec, st dataversetest.Stats) boundInput {
 	in := boundInput{docs: spec.docs, opsPerDoc: 1 + spec.lines, latency: spec.latency, execTime: spec.execTime,
-		concurrency: o.concurrencyOf(), dvConcurrency: 52, docsPerRequest: maxDocsPerBatch,
+		concurrency: o.concurrencyOf(), dvConcurrency: 52, docsPerRequest: dynamics365.MaxBatchDocuments,
 		extraRequests: int(st.Requests - st.Batches)}
 	l := spec.limits
 	if l.Concurrent > 0 {
