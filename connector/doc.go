@@ -34,6 +34,16 @@
 //     connector's to report on, and a "skipped" callback would stop Numora's
 //     own retries for it.
 //
+// # Concurrency
+//
+// Config.Concurrency workers each read a result, map it and write it; the
+// callback is handed to half as many finishers, so a worker takes its next
+// document while the last one's callback is in flight. The outbox reader
+// keeps up to a page of documents queued ahead of the workers. A document
+// is recorded (summary, observers, logs) once its callback is answered;
+// graceful stop lets both workers and finishers finish within StopGrace.
+// See docs/performance.md.
+//
 // # Execution ids
 //
 // Each delivery attempt gets the execution id "<run id>-<document id>". The
