@@ -26,7 +26,7 @@ type childRun struct {
 	elapsed   time.Duration // the pass, from the summary
 	counts    connector.Counts
 	throttle  connector.Throttle
-	maxRSS    int64         // bytes
+	maxRSS    int64         // bytes: polled VmHWM on Linux, else rusage
 	cpu       time.Duration // user + system
 	peakHeap  int64         // bytes; 0 when no GC ran
 	gcs       int
@@ -54,15 +54,21 @@ func runChild(ctx context.Context, binary string, env *benchEnv, concurrency int
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", binary, err)
 	}
+	stop := make(chan struct{})
+	peak := watchRSS(cmd.Process.Pid, 20*time.Millisecond, stop)
 	r := &childRun{}
 	r.scanStderr(stderr)
 	err = cmd.Wait()
 	r.wall = time.Since(start)
+	close(stop)
 	r.code = cmd.ProcessState.ExitCode()
 	if err != nil && r.code < 0 {
 		return nil, fmt.Errorf("running %s: %w", binary, err)
 	}
 	r.maxRSS, r.cpu = rusage(cmd.ProcessState)
+	if p := <-peak; p > 0 {
+		r.maxRSS = p
+	}
 	if err := r.readSummary(summary); err != nil {
 		return r, err
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // rusage returns a finished process's peak resident set size in bytes and
-// its CPU time (user + system), from wait4's rusage.
+// its CPU time (user + system), from wait4's rusage. On Linux the peak can
+// be the parent's (see watchRSS), which runChild prefers.
 func rusage(ps *os.ProcessState) (maxRSS int64, cpu time.Duration) {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok {
