@@ -179,7 +179,8 @@ func (r *benchReport) writeNotes(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "peak heap: from the child's GODEBUG=gctrace=1 (largest heap at a collection, 1 MB steps); "+
-		"peak RSS and CPU: the child's rusage. Bench total %v.\n", round(time.Since(r.started)))
+		"peak RSS: the child's VmHWM (Linux; elsewhere rusage); CPU: the child's rusage. Bench total %v.\n",
+		round(time.Since(r.started)))
 }
 
 // exitCode is 1 when a document was not delivered or a ratio is over the
