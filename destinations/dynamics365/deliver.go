@@ -179,12 +179,15 @@ func outcomeOf(status int, post bool) destinations.Outcome {
 }
 
 // answerID takes the row's GUID from the representation or, failing that,
-// from OData-EntityId when it names the row by GUID.
+// from OData-EntityId when it names the row by GUID. Anything that is not a
+// GUID is ignored: it would otherwise reach Numora as external_record_id.
 func answerID(a partResponse, primaryID string) string {
 	var row map[string]any
 	if json.Unmarshal(a.body, &row) == nil {
-		if id, ok := row[primaryID].(string); ok && id != "" {
-			return strings.ToLower(id)
+		if s, ok := row[primaryID].(string); ok {
+			if id, err := uuid.Parse(s); err == nil {
+				return id.String()
+			}
 		}
 	}
 	return guidFromEntityID(a.header.Get("OData-EntityId"))

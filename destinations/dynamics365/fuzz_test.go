@@ -90,8 +90,8 @@ func FuzzAnswerID(f *testing.F) {
 				t.Errorf("guidFromEntityID(%q) = %q, not a GUID", entityID, fromHeader)
 			}
 		}
-		if _, err := uuid.Parse(id); err != nil && !strings.Contains(strings.ToLower(string(body)), id) {
-			t.Errorf("id %q is neither a GUID nor taken from the body", id)
+		if _, err := uuid.Parse(id); id != "" && err != nil {
+			t.Errorf("id %q is not a GUID", id)
 		}
 	})
 }
@@ -100,7 +100,6 @@ func FuzzAnswerID(f *testing.F) {
 // answer whose primary id is not a GUID ({"new_vendorinvoiceid":"A"})
 // becomes the record id reported to Numora as external_record_id.
 func TestAnswerIDIsAGUID(t *testing.T) {
-	t.Skip("BUG: answerID (deliver.go) takes any string from the body as the row id; deliver.go is being changed by the performance work, fix it there: validate with uuid.Parse as guidFromEntityID does")
 	id := answerID(partResponse{status: 200, header: http.Header{}, body: []byte(`{"new_vendorinvoiceid":"A"}`)}, "new_vendorinvoiceid")
 	if id != "" {
 		t.Errorf("got id %q from a non-GUID answer, want \"\"", id)
