@@ -13,19 +13,12 @@ import (
 func (f *Field) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '{' {
-		var w struct {
-			Value      json.RawMessage `json:"value"`
-			Confidence json.RawMessage `json:"confidence"`
-		}
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(data, &keys); err != nil {
 			return err
 		}
-		if _, ok := keys["value"]; ok {
-			if err := json.Unmarshal(data, &w); err != nil {
-				return err
-			}
-			*f = Field{Value: w.Value, Confidence: confidence(w.Confidence)}
+		if v, ok := keys["value"]; ok {
+			*f = Field{Value: v, Confidence: confidence(keys["confidence"])}
 			return nil
 		}
 	}
