@@ -91,4 +91,9 @@ func TestFakeClock(t *testing.T) {
 	if err := (SystemClock{}).Sleep(ctx, time.Hour); err == nil {
 		t.Error("SystemClock.Sleep on a cancelled ctx must fail at once")
 	}
+	for _, d := range []time.Duration{0, time.Microsecond} {
+		if err := (SystemClock{}).Sleep(context.Background(), d); err != nil {
+			t.Errorf("SystemClock.Sleep(%v) = %v, want nil", d, err)
+		}
+	}
 }

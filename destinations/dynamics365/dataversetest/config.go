@@ -3,6 +3,8 @@ package dataversetest
 import (
 	"context"
 	"time"
+
+	"github.com/numora/numora-connector/internal/retry"
 )
 
 // Config configures a Server. The zero value is a usable emulator of the
@@ -150,7 +152,7 @@ func (c *Config) setDefaults() {
 		c.Now = time.Now
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleepCtx
+		c.Sleep = retry.SystemClock{}.Sleep
 	}
 	if c.Seed == 0 {
 		c.Seed = 1
@@ -165,18 +167,4 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -200,17 +200,3 @@ func TestDownSwitch(t *testing.T) {
 	s.SetDown(false)
 	wantStatus(t, c.call("GET", "WhoAmI", ""), 200)
 }
-
-func TestRealSleepHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v, want context.Canceled", err)
-	}
-	if err := sleepCtx(t.Context(), time.Microsecond); err != nil {
-		t.Errorf("got %v", err)
-	}
-	if err := sleepCtx(t.Context(), 0); err != nil {
-		t.Errorf("got %v", err)
-	}
-}
