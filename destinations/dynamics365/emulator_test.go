@@ -34,15 +34,7 @@ func emu(t testing.TB, opts []dataversetest.Option, mods ...func(*Config)) (*Des
 		Clock: clock, Getenv: func(string) string { return "" },
 		Retry: retry.Policy{MaxAttempts: 4, BaseDelay: time.Second, MaxDelay: 8 * time.Second, MaxTotalWait: 5 * time.Minute},
 	}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	d, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	d.rand = func() float64 { return 0.5 }
-	t.Cleanup(func() { d.Close() })
+	d := newTestDestination(t, cfg, mods)
 	return d, s, clock
 }
 

@@ -42,6 +42,22 @@ func (c *fakeCredential) calls() []string {
 	return append([]string(nil), c.claims...)
 }
 
+// newTestDestination applies mods to cfg and builds a destination with a
+// fixed jitter (0.5), closed when the test ends.
+func newTestDestination(t testing.TB, cfg Config, mods []func(*Config)) *Destination {
+	t.Helper()
+	for _, m := range mods {
+		m(&cfg)
+	}
+	d, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	d.rand = func() float64 { return 0.5 }
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // testStart is the fake clocks' start.
 var testStart = time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)
 
@@ -61,14 +77,6 @@ func setup(t *testing.T, handler http.Handler, mods ...func(*Config)) (*Destinat
 		Retry:      retry.Policy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: 4 * time.Second, MaxTotalWait: time.Minute},
 		Getenv:     func(string) string { return "" },
 	}
-	for _, m := range mods {
-		m(&cfg)
-	}
-	d, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	d.rand = func() float64 { return 0.5 }
-	t.Cleanup(func() { d.Close() })
+	d := newTestDestination(t, cfg, mods)
 	return d, clock, cred
 }
