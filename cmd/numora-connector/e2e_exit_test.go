@@ -105,30 +105,8 @@ func TestE2ESIGTERMMidRun(t *testing.T) {
 	e.sb.numora.Generate(60, 11)
 	e.sb.dv.SetLatency(40 * time.Millisecond)
 	ids := e.sb.numora.OutboxIDs()
-	cmd := exec.Command(binary, "run", "--concurrency", "3", "--log-format", "json", "--summary-json", e.summaryPath())
-	cmd.Dir, cmd.Env = e.dir, e.env
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
-	logs, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	sc, signalled := bufio.NewScanner(logs), false
-	for sc.Scan() {
-		stderr.WriteString(sc.Text() + "\n")
-		if !signalled && strings.Contains(sc.Text(), `"msg":"document delivered"`) {
-			signalled = true
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	_ = cmd.Wait()
-	r := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	r, signalled := e.runUntilSignalled(t, `"msg":"document delivered"`,
+		"run", "--concurrency", "3", "--log-format", "json", "--summary-json", e.summaryPath())
 	e.noSecrets(t, r.stdout+r.stderr)
 	if !signalled || !strings.Contains(r.stdout, "stop requested") || (r.code != exitOK && r.code != exitProblems) {
 		t.Fatalf("want a stopped run: %v", r)
@@ -197,9 +175,20 @@ func TestE2EDispatchMode(t *testing.T) {
 
 func TestE2ELoopModeStopsOnSIGTERM(t *testing.T) {
 	e := newE2E(t, only("delivered"))
-	cmd := exec.Command(binary, "run", "--interval", "1h", "--log-format", "json")
+	r, _ := e.runUntilSignalled(t, `"msg":"run finished"`, "run", "--interval", "1h", "--log-format", "json")
+	if r.code != exitOK || strings.Count(r.stdout, "Run run-") != 1 {
+		t.Errorf("exit %d, want 0 after one pass:\n%s", r.code, r.stdout)
+	}
+}
+
+// runUntilSignalled runs the binary with args, sends it SIGTERM once the
+// first log line containing trigger appears on stderr, and waits for it.
+// signalled reports whether the trigger was seen.
+func (e *e2e) runUntilSignalled(t *testing.T, trigger string, args ...string) (r result, signalled bool) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	cmd.Dir, cmd.Env = e.dir, e.env
-	var stdout strings.Builder
+	var stdout, stderr strings.Builder
 	cmd.Stdout = &stdout
 	logs, err := cmd.StderrPipe()
 	if err != nil {
@@ -210,14 +199,14 @@ func TestE2ELoopModeStopsOnSIGTERM(t *testing.T) {
 	}
 	sc := bufio.NewScanner(logs)
 	for sc.Scan() {
-		if strings.Contains(sc.Text(), `"msg":"run finished"`) {
+		stderr.WriteString(sc.Text() + "\n")
+		if !signalled && strings.Contains(sc.Text(), trigger) {
+			signalled = true
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	_ = cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != exitOK || strings.Count(stdout.String(), "Run run-") != 1 {
-		t.Errorf("exit %d, want 0 after one pass:\n%s", code, stdout.String())
-	}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}, signalled
 }
