@@ -150,7 +150,7 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 	}
 	throttled := err == nil && resp.status == http.StatusTooManyRequests
 	d.limiter.release(throttled)
-	d.window.done(err == nil && !throttled)
+	d.window.done(err == nil && !throttled, requestsLeft(resp))
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +161,19 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 		return resp, req.check(resp)
 	}
 	return resp, d.checkResponse(req, resp)
+}
+
+// requestsLeft reads the requests Dataverse says are left in its window
+// from a response's debugging header; -1 when there is none.
+func requestsLeft(resp *response) int {
+	if resp == nil {
+		return -1
+	}
+	n, err := strconv.Atoi(resp.header.Get("x-ms-ratelimit-burst-remaining-xrm-requests"))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
 }
 
 // admit waits until the throttling gate is open, the request window has

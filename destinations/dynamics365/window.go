@@ -42,6 +42,16 @@ var limitMessage = regexp.MustCompile(`limit of ([\d,]+) over time window of (\d
 // (window/budget apart) so that they carry full batches instead of
 // bursting. A later request-limit 429 (another client of the same user, a
 // lower limit) learns again.
+//
+// Until a budget is learned it also watches the requests Dataverse says
+// are left in its window (x-ms-ratelimit-burst-remaining-xrm-requests, a
+// debugging header it may drop). When no more are left than this
+// destination has in flight, the window is about to fill: it brakes,
+// sending one request at a time (carrying full batches) until the 429
+// that names the window arrives, instead of a round trip's worth of
+// requests that would all be refused. The header only ever holds requests
+// back; without it the destination behaves the same, one burst of 429s
+// later.
 type requestWindow struct {
 	clock retry.Clock
 
@@ -51,7 +61,18 @@ type requestWindow struct {
 	window   time.Duration
 	budget   int       // 0 until learned
 	next     time.Time // the earliest start of the next request
+	brake    *brake    // nil unless braking
 }
+
+// brake holds requests back while the server's window is nearly full.
+type brake struct {
+	reopen int           // requests left that end the brake
+	idle   chan struct{} // closed when the last request in flight ends
+}
+
+// brakeMargin is how many requests left in the server's window, beyond
+// those in flight, make the window count as nearly full.
+const brakeMargin = 2
 
 // learn sets the budget after a request-limit 429 whose message is msg.
 // When the message names a limit that this destination's own requests
@@ -65,11 +86,13 @@ func (w *requestWindow) learn(msg string) {
 	n := w.countSince(now.Add(-win))
 	if n == 0 || (limit > 0 && n < limit/2) {
 		w.window, w.budget = 0, 0
+		w.release()
 		return
 	}
 	w.window = win
 	w.budget = max(1, n-max(1, n/50)) // a 2% margin
 	w.next = now
+	w.release()
 }
 
 // parseLimit reads the limit (0 if absent) and the window (default 300 s)
@@ -98,21 +121,38 @@ func (w *requestWindow) limits() (time.Duration, int) {
 // while no budget is known.
 func (w *requestWindow) wait(ctx context.Context) error {
 	for {
-		d := w.reserve()
-		if d == 0 {
+		d, idle := w.reserve()
+		switch {
+		case idle != nil:
+			select {
+			case <-idle:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		case d == 0:
 			return nil
-		}
-		if err := w.clock.Sleep(ctx, d); err != nil {
-			return err
+		default:
+			if err := w.clock.Sleep(ctx, d); err != nil {
+				return err
+			}
 		}
 	}
 }
 
 // reserve counts a request in flight and returns 0, or returns how long
-// to wait before trying again.
-func (w *requestWindow) reserve() time.Duration {
+// to wait before trying again, or, while braking, a channel closed when
+// the request in flight ends.
+func (w *requestWindow) reserve() (time.Duration, <-chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.brake != nil && w.inflight > 0 {
+		return 0, w.brake.idle
+	}
+	return w.reserveLocked(), nil
+}
+
+// reserveLocked is reserve without the brake; w.mu is held.
+func (w *requestWindow) reserveLocked() time.Duration {
 	now := w.clock.Now()
 	if w.budget > 0 {
 		w.prune(now.Add(-w.window))
@@ -132,11 +172,12 @@ func (w *requestWindow) reserve() time.Duration {
 }
 
 // done ends a request counted by reserve: accepted says the server took it
-// (it did not answer 429 or fail to answer).
-func (w *requestWindow) done(accepted bool) {
+// (it did not answer 429 or fail to answer); left is the requests the
+// server said remain in its window, or -1 when it did not say.
+func (w *requestWindow) done(accepted bool, left int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.inflight--
+	w.end()
 	if !accepted {
 		return
 	}
@@ -144,13 +185,56 @@ func (w *requestWindow) done(accepted bool) {
 	if len(w.accepted) > trackedRequests {
 		w.accepted = append(w.accepted[:0], w.accepted[len(w.accepted)-trackedRequests/2:]...)
 	}
+	if left >= 0 && w.budget == 0 {
+		w.watch(left)
+	}
+}
+
+// watch brakes when the server's window has no more requests left than
+// are in flight (they may all take one), and ends the brake when a
+// request sent alone finds the window has room again; w.mu is held.
+func (w *requestWindow) watch(left int) {
+	switch {
+	case w.brake == nil && left <= w.inflight+brakeMargin:
+		w.brake = &brake{reopen: 2 * (w.inflight + brakeMargin), idle: make(chan struct{})}
+	case w.brake != nil && w.inflight == 0 && left >= w.brake.reopen:
+		w.release()
+	}
+}
+
+// release ends the brake; w.mu is held.
+func (w *requestWindow) release() {
+	if w.brake == nil {
+		return
+	}
+	if w.inflight > 0 {
+		close(w.brake.idle) // wake the waiters; they find no brake
+	}
+	w.brake = nil
+}
+
+// end takes a request out of flight, waking those held by the brake when
+// it was the last; w.mu is held.
+func (w *requestWindow) end() {
+	w.inflight--
+	if w.brake != nil && w.inflight == 0 {
+		close(w.brake.idle)
+		w.brake.idle = make(chan struct{})
+	}
+}
+
+// braking reports whether the brake holds requests back.
+func (w *requestWindow) braking() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.brake != nil
 }
 
 // cancel ends a request counted by reserve that was never sent.
 func (w *requestWindow) cancel() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.inflight--
+	w.end()
 }
 
 func (w *requestWindow) spacing() time.Duration { return w.window / time.Duration(w.budget) }

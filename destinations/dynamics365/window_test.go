@@ -31,10 +31,10 @@ func TestParseLimit(t *testing.T) {
 // answer sends and answers one request through w.
 func answer(t *testing.T, w *requestWindow, accepted bool) {
 	t.Helper()
-	if d := w.reserve(); d != 0 {
+	if d, _ := w.reserve(); d != 0 {
 		t.Fatalf("reserve asked to wait %v", d)
 	}
-	w.done(accepted)
+	w.done(accepted, -1)
 }
 
 func TestRequestWindowLearnsAndPaces(t *testing.T) {
@@ -50,7 +50,7 @@ func TestRequestWindowLearnsAndPaces(t *testing.T) {
 		t.Fatalf("learned %v, %d; want 10s and 98 (100 accepted, less 2%%)", win, budget)
 	}
 	// The window is full: the next request waits for the oldest to leave.
-	if d := w.reserve(); d != 10*time.Second-time.Second {
+	if d, _ := w.reserve(); d != 10*time.Second-time.Second {
 		t.Errorf("full window: wait %v, want 9s (the first answer leaves at 10s)", d)
 	}
 	// From then on, however eager the sender, no 10 s hold more than 98
@@ -60,12 +60,12 @@ func TestRequestWindowLearnsAndPaces(t *testing.T) {
 		if len(sent) > 1000 {
 			t.Fatal("over 1,000 requests let through in 40s")
 		}
-		if d := w.reserve(); d > 0 {
+		if d, _ := w.reserve(); d > 0 {
 			clock.Advance(d)
 			continue
 		}
 		sent = append(sent, clock.Now())
-		w.done(true)
+		w.done(true, -1)
 	}
 	for i := range sent {
 		j := i
@@ -94,7 +94,7 @@ func TestRequestWindowIgnoresSharedWindows(t *testing.T) {
 	if _, budget := w.limits(); budget != 0 {
 		t.Errorf("10 of 6000 requests are ours: learned budget %d, want none", budget)
 	}
-	if d := w.reserve(); d != 0 {
+	if d, _ := w.reserve(); d != 0 {
 		t.Errorf("without a budget: wait %v, want none", d)
 	}
 	w.cancel()
