@@ -102,3 +102,88 @@ func TestRequestWindowIgnoresSharedWindows(t *testing.T) {
 		t.Errorf("inflight %d after cancel, want 0", w.inflight)
 	}
 }
+
+// send reserves a request through w and fails unless it may go at once.
+func send(t *testing.T, w *requestWindow) {
+	t.Helper()
+	if d, idle := w.reserve(); d != 0 || idle != nil {
+		t.Fatalf("reserve: wait %v, held %v; want to send at once", d, idle != nil)
+	}
+}
+
+func TestRequestWindowBrakesWhenTheServerWindowIsNearlyFull(t *testing.T) {
+	clock := retry.NewFakeClock(testStart)
+	w := &requestWindow{clock: clock}
+	for range 10 {
+		send(t, w)
+	}
+	w.done(true, 50) // 9 in flight, 50 left: room
+	if w.braking() {
+		t.Fatal("braking with 50 requests left and 9 in flight")
+	}
+	w.done(true, 10) // 8 in flight, 10 left: they may take all but the margin
+	if !w.braking() {
+		t.Fatal("not braking with 10 left and 8 in flight")
+	}
+	_, idle := w.reserve()
+	if idle == nil {
+		t.Fatal("a new request went out while braking with requests in flight")
+	}
+	for range 7 {
+		w.done(true, 5)
+	}
+	select {
+	case <-idle:
+		t.Fatal("woken with a request still in flight")
+	default:
+	}
+	w.done(true, 3) // the last in flight
+	<-idle
+	send(t, w) // one at a time
+	if _, held := w.reserve(); held == nil {
+		t.Fatal("a second request went out beside the probe")
+	}
+	w.done(false, -1) // the probe got the 429 that names the window
+	w.learn("Number of requests exceeded the limit of 20 over time window of 10 seconds.")
+	if w.braking() {
+		t.Error("still braking after the 429 taught the budget")
+	}
+	if _, budget := w.limits(); budget != 9 {
+		t.Errorf("learned budget %d, want 9 (the 10 accepted, less the margin)", budget)
+	}
+}
+
+func TestRequestWindowBrakeEndsWhenTheServerWindowHasRoom(t *testing.T) {
+	clock := retry.NewFakeClock(testStart)
+	w := &requestWindow{clock: clock}
+	send(t, w)
+	send(t, w)
+	w.done(true, 2) // 1 in flight, 2 left: brake, reopening at 6 left
+	if !w.braking() {
+		t.Fatal("not braking")
+	}
+	w.done(true, 5) // stale and below the reopening point
+	if !w.braking() {
+		t.Fatal("brake ended with 5 left, want it held until 6")
+	}
+	send(t, w)
+	w.done(true, 40) // the server's window slid: room again
+	if w.braking() {
+		t.Fatal("still braking with 40 left and nothing in flight")
+	}
+	send(t, w)
+	send(t, w) // bursting again
+}
+
+func TestRequestWindowWithoutTheHeaderNeverBrakes(t *testing.T) {
+	w := &requestWindow{clock: retry.NewFakeClock(testStart)}
+	for range 100 {
+		send(t, w)
+	}
+	for range 100 {
+		w.done(true, -1)
+	}
+	if w.braking() {
+		t.Error("braking without the header")
+	}
+}
