@@ -164,13 +164,13 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 }
 
 // requestsLeft reads the requests Dataverse says are left in its window
-// from a response's debugging header; -1 when there is none.
+// from a response's debugging header; negative when there is none.
 func requestsLeft(resp *response) int {
 	if resp == nil {
 		return -1
 	}
 	n, err := strconv.Atoi(resp.header.Get("x-ms-ratelimit-burst-remaining-xrm-requests"))
-	if err != nil || n < 0 {
+	if err != nil {
 		return -1
 	}
 	return n

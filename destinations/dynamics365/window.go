@@ -173,7 +173,7 @@ func (w *requestWindow) reserveLocked() time.Duration {
 
 // done ends a request counted by reserve: accepted says the server took it
 // (it did not answer 429 or fail to answer); left is the requests the
-// server said remain in its window, or -1 when it did not say.
+// server said remain in its window, negative when it did not say.
 func (w *requestWindow) done(accepted bool, left int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -204,13 +204,10 @@ func (w *requestWindow) watch(left int) {
 
 // release ends the brake; w.mu is held.
 func (w *requestWindow) release() {
-	if w.brake == nil {
-		return
-	}
-	if w.inflight > 0 {
+	if w.brake != nil {
 		close(w.brake.idle) // wake the waiters; they find no brake
+		w.brake = nil
 	}
-	w.brake = nil
 }
 
 // end takes a request out of flight, waking those held by the brake when
@@ -221,13 +218,6 @@ func (w *requestWindow) end() {
 		close(w.brake.idle)
 		w.brake.idle = make(chan struct{})
 	}
-}
-
-// braking reports whether the brake holds requests back.
-func (w *requestWindow) braking() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.brake != nil
 }
 
 // cancel ends a request counted by reserve that was never sent.

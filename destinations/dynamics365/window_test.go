@@ -118,11 +118,11 @@ func TestRequestWindowBrakesWhenTheServerWindowIsNearlyFull(t *testing.T) {
 		send(t, w)
 	}
 	w.done(true, 50) // 9 in flight, 50 left: room
-	if w.braking() {
+	if w.brake != nil {
 		t.Fatal("braking with 50 requests left and 9 in flight")
 	}
 	w.done(true, 10) // 8 in flight, 10 left: they may take all but the margin
-	if !w.braking() {
+	if w.brake == nil {
 		t.Fatal("not braking with 10 left and 8 in flight")
 	}
 	_, idle := w.reserve()
@@ -138,14 +138,18 @@ func TestRequestWindowBrakesWhenTheServerWindowIsNearlyFull(t *testing.T) {
 	default:
 	}
 	w.done(true, 3) // the last in flight
-	<-idle
+	select {
+	case <-idle:
+	default:
+		t.Fatal("not woken when the last request in flight ended")
+	}
 	send(t, w) // one at a time
 	if _, held := w.reserve(); held == nil {
 		t.Fatal("a second request went out beside the probe")
 	}
 	w.done(false, -1) // the probe got the 429 that names the window
 	w.learn("Number of requests exceeded the limit of 20 over time window of 10 seconds.")
-	if w.braking() {
+	if w.brake != nil {
 		t.Error("still braking after the 429 taught the budget")
 	}
 	if _, budget := w.limits(); budget != 9 {
@@ -159,16 +163,16 @@ func TestRequestWindowBrakeEndsWhenTheServerWindowHasRoom(t *testing.T) {
 	send(t, w)
 	send(t, w)
 	w.done(true, 2) // 1 in flight, 2 left: brake, reopening at 6 left
-	if !w.braking() {
+	if w.brake == nil {
 		t.Fatal("not braking")
 	}
 	w.done(true, 5) // stale and below the reopening point
-	if !w.braking() {
+	if w.brake == nil {
 		t.Fatal("brake ended with 5 left, want it held until 6")
 	}
 	send(t, w)
 	w.done(true, 40) // the server's window slid: room again
-	if w.braking() {
+	if w.brake != nil {
 		t.Fatal("still braking with 40 left and nothing in flight")
 	}
 	send(t, w)
@@ -183,7 +187,7 @@ func TestRequestWindowWithoutTheHeaderNeverBrakes(t *testing.T) {
 	for range 100 {
 		w.done(true, -1)
 	}
-	if w.braking() {
+	if w.brake != nil {
 		t.Error("braking without the header")
 	}
 }
