@@ -144,14 +144,20 @@ func TestRequestWindowBrakesWhenTheServerWindowIsNearlyFull(t *testing.T) {
 		t.Fatal("not woken when the last request in flight ended")
 	}
 	send(t, w) // one at a time
-	if _, held := w.reserve(); held == nil {
+	_, held := w.reserve()
+	if held == nil {
 		t.Fatal("a second request went out beside the probe")
 	}
-	w.done(false, -1) // the probe got the 429 that names the window
 	w.learn("Number of requests exceeded the limit of 20 over time window of 10 seconds.")
 	if w.brake != nil {
 		t.Error("still braking after the 429 taught the budget")
 	}
+	select {
+	case <-held:
+	default:
+		t.Error("the requests held by the brake were not woken when it ended")
+	}
+	w.done(false, -1) // the probe got the 429 that named the window
 	if _, budget := w.limits(); budget != 9 {
 		t.Errorf("learned budget %d, want 9 (the 10 accepted, less the margin)", budget)
 	}
