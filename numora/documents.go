@@ -71,7 +71,7 @@ func (c *Client) ResultOf(ctx context.Context, item OutboxItem) (*Result, error)
 // result fetches a result from u and checks it is the one asked for.
 func (c *Client) result(ctx context.Context, id string, u *url.URL) (*Result, error) {
 	var r Result
-	cl := &call{method: http.MethodGet, url: u, out: &r, limit: maxResultBody}
+	cl := &call{method: http.MethodGet, url: u, out: wireFor(&r), limit: maxResultBody}
 	if err := c.do(ctx, cl); err != nil {
 		return nil, err
 	}

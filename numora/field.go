@@ -3,6 +3,8 @@ package numora
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 )
 
 // UnmarshalJSON reads a field either in its documented form
@@ -11,27 +13,54 @@ import (
 // (including objects without "value") becomes Value as is, with no
 // confidence.
 func (f *Field) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if len(data) > 0 && data[0] == '{' {
-		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(data, &keys); err != nil {
-			return err
-		}
-		if v, ok := keys["value"]; ok {
-			*f = Field{Value: v, Confidence: confidence(keys["confidence"])}
-			return nil
+	if err := checkJSON(data); err != nil {
+		return err
+	}
+	*f = decodeField(bytes.Clone(bytes.TrimSpace(data)))
+	return nil
+}
+
+// checkJSON returns encoding/json's syntax error for data, or nil: the
+// walk over an object's members trusts that it is valid.
+func checkJSON(data []byte) error {
+	if json.Valid(data) {
+		return nil
+	}
+	var v any
+	return fmt.Errorf("numora: %w", json.Unmarshal(data, &v))
+}
+
+// decodeField reads a field from valid JSON that it may keep: Value is a
+// slice of data.
+func decodeField(data []byte) Field {
+	o, isObject := newObject(data)
+	if !isObject {
+		return Field{Value: data}
+	}
+	var value, conf []byte
+	for key, raw, ok := o.next(); ok; key, raw, ok = o.next() {
+		switch {
+		case keyIs(key, "value"):
+			value = raw
+		case keyIs(key, "confidence"):
+			conf = raw
 		}
 	}
-	*f = Field{Value: append(json.RawMessage(nil), data...)}
-	return nil
+	if value == nil {
+		return Field{Value: data}
+	}
+	return Field{Value: value, Confidence: confidence(conf)}
 }
 
 // confidence reads a confidence value; anything but a JSON number is
 // treated as absent, since confidence is advisory.
-func confidence(raw json.RawMessage) *float64 {
-	var c float64
-	if len(raw) == 0 || json.Unmarshal(raw, &c) != nil {
+func confidence(raw []byte) *float64 {
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
 		return nil
+	}
+	c, err := strconv.ParseFloat(string(raw), 64) // a JSON number: ParseFloat's syntax
+	if err != nil {
+		return nil // out of range, as encoding/json refuses it
 	}
 	return &c
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,18 @@ import (
 
 // FuzzResult decodes arbitrary result bodies: a body that decodes must
 // encode again, and its encoding must decode to the same fields and line
-// items (what the mapping engine then reads).
+// items (what the mapping engine then reads), and the client's one-pass
+// decoding gives the same as json.Unmarshal.
 func FuzzResult(f *testing.F) {
 	f.Add([]byte(`{"id":"doc_1","schema":"invoice_v2","status":"reviewed","fields":{"invoice_number":{"value":"INV-1","confidence":0.9}},"line_items":[{"id":"li_1","amount":{"value":"1,50","confidence":0.8}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r Result
-		if json.Unmarshal(data, &r) != nil {
+		err := json.Unmarshal(data, &r)
+		fast, fastErr := decodeResult(data)
+		if (err != nil) != (fastErr != nil) || (err == nil && !reflect.DeepEqual(*fast, r)) {
+			t.Fatalf("the client's decoding differs from json.Unmarshal:\n%+v (%v)\n%+v (%v)", fast, fastErr, r, err)
+		}
+		if err != nil {
 			return
 		}
 		again, err := json.Marshal(&r)

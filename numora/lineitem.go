@@ -10,52 +10,48 @@ import (
 // keeping the names in document order. A numeric id is kept as its literal
 // text; a repeated name keeps its last value and its first position.
 func (li *LineItem) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if err := checkJSON(data); err != nil {
+		return err
+	}
+	return li.decode(bytes.Clone(data))
+}
+
+// decode reads a line item from valid JSON that it may keep: the values are
+// slices of data.
+func (li *LineItem) decode(data []byte) error {
+	o, isObject := newObject(data)
+	if !isObject {
 		return fmt.Errorf("numora: line item is not a JSON object")
 	}
 	out := LineItem{Fields: map[string]Field{}}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("numora: line item: %w", err)
-		}
-		name, _ := tok.(string) // object keys are always strings
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("numora: line item %q: %w", name, err)
-		}
-		if name == "id" {
-			if out.ID, err = lineItemID(raw); err != nil {
+	for key, raw, ok := o.next(); ok; key, raw, ok = o.next() {
+		if keyIs(key, "id") {
+			id, err := lineItemID(raw)
+			if err != nil {
 				return err
 			}
+			out.ID = id
 			continue
 		}
-		var f Field
-		if err := f.UnmarshalJSON(raw); err != nil {
-			return fmt.Errorf("numora: line item %q: %w", name, err)
-		}
+		name := unquote(key)
 		if _, seen := out.Fields[name]; !seen {
 			out.Names = append(out.Names, name)
 		}
-		out.Fields[name] = f
+		out.Fields[name] = decodeField(raw)
 	}
 	*li = out
 	return nil
 }
 
-// lineItemID reads a line item's id: a string, a number (kept as its
-// literal text) or null.
-func lineItemID(raw json.RawMessage) (string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err == nil {
-		return n.String(), nil
-	}
-	if string(bytes.TrimSpace(raw)) == "null" {
+// lineItemID reads a line item's id from valid JSON: a string, a number
+// (kept as its literal text) or null.
+func lineItemID(raw []byte) (string, error) {
+	switch c := raw[0]; {
+	case c == '"':
+		return unquote(raw), nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return string(raw), nil
+	case c == 'n':
 		return "", nil
 	}
 	return "", fmt.Errorf("numora: line item id %s is not a string or number", raw)
