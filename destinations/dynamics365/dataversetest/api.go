@@ -67,7 +67,9 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	entry.User = user
 	done, left, th := s.limits.admit(user)
-	setBudgetHeaders(w.Header(), left)
+	if !s.cfg.NoBudgetHeaders {
+		setBudgetHeaders(w.Header(), left)
+	}
 	if th != nil {
 		_ = s.cfg.Sleep(r.Context(), time.Duration(s.latency.Load()))
 		return th.response()

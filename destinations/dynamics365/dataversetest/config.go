@@ -55,6 +55,9 @@ type Config struct {
 	// DOPHint is the x-ms-dop-hint header value; default the concurrency
 	// limit, or 52 when that is off.
 	DOPHint int
+	// NoBudgetHeaders leaves out the debugging x-ms-ratelimit-* headers,
+	// which Dataverse does not promise to send.
+	NoBudgetHeaders bool
 
 	// LeanRows keeps only alternate-key columns and lookups of rows written
 	// through the Web API (about a third of the memory), for benchmarks that
@@ -115,6 +118,9 @@ func WithLimits(l Limits) Option { return func(c *Config) { c.Limits = l } }
 func WithoutLimits() Option {
 	return func(c *Config) { c.Limits = Limits{Concurrent: -1, Requests: -1, ExecTime: -1} }
 }
+
+// WithoutBudgetHeaders leaves out the x-ms-ratelimit-* headers.
+func WithoutBudgetHeaders() Option { return func(c *Config) { c.NoBudgetHeaders = true } }
 
 // WithLatency adds d to every Web API request.
 func WithLatency(d time.Duration) Option { return func(c *Config) { c.Latency = d } }

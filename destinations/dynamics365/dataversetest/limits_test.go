@@ -151,3 +151,13 @@ func TestRateLimitHeaders(t *testing.T) {
 		t.Errorf("got %q with the limit off, want no header", got)
 	}
 }
+
+func TestWithoutBudgetHeaders(t *testing.T) {
+	s := newTestServer(t, WithoutBudgetHeaders(), WithLimits(Limits{Requests: 10, ExecTime: time.Minute}))
+	r := newAPIClient(t, s).call("GET", "WhoAmI", "")
+	for _, h := range []string{"x-ms-ratelimit-burst-remaining-xrm-requests", "x-ms-ratelimit-time-remaining-xrm-requests"} {
+		if got := r.header.Get(h); got != "" {
+			t.Errorf("%s: %q, want none", h, got)
+		}
+	}
+}
