@@ -26,15 +26,6 @@ func wireFor(r *Result) *resultWire {
 	return &resultWire{(*resultPlain)(r), fieldsInto{&r.Fields}, linesInto{&r.LineItems}}
 }
 
-// decodeResult reads a result body as the client does.
-func decodeResult(data []byte) (*Result, error) {
-	var r Result
-	if err := json.Unmarshal(data, wireFor(&r)); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
 // fieldsInto decodes a result's "fields" object into *m. Only encoding/json
 // calls its UnmarshalJSON, with valid JSON.
 type fieldsInto struct{ m *map[string]Field }
