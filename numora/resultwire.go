@@ -83,9 +83,16 @@ func isNull(data []byte) bool { return string(bytes.TrimSpace(data)) == "null" }
 
 // typeError is encoding/json's error for a value of the wrong kind.
 func typeError(data []byte, t reflect.Type) error {
-	kind := map[byte]string{'{': "object", '[': "array", '"': "string", 't': "bool", 'f': "bool"}[data[0]]
-	if kind == "" {
-		kind = "number"
+	kind := "number"
+	switch data[0] {
+	case '{':
+		kind = "object"
+	case '[':
+		kind = "array"
+	case '"':
+		kind = "string"
+	case 't', 'f':
+		kind = "bool"
 	}
 	return &json.UnmarshalTypeError{Value: kind, Type: t}
 }

@@ -2,6 +2,7 @@ package numora
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -97,5 +98,14 @@ func TestWalker(t *testing.T) {
 	}
 	if _, ok := newObject([]byte(`[1]`)); ok {
 		t.Error("an array walked as an object")
+	}
+}
+
+func TestTypeErrorNamesTheKind(t *testing.T) {
+	for in, want := range map[string]string{`{}`: "object", `[]`: "array", `"s"`: "string", `true`: "bool", `false`: "bool", `-1`: "number"} {
+		var te *json.UnmarshalTypeError
+		if err := typeError([]byte(in), reflect.TypeFor[int]()); !errors.As(err, &te) || te.Value != want {
+			t.Errorf("%s: got %v, want a type error naming %s", in, err, want)
+		}
 	}
 }
