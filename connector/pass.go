@@ -67,7 +67,7 @@ func (p *pass) run(h handler) (*Summary, error) {
 			}
 		})
 	}
-	for range (p.c.cfg.Concurrency + 1) / 2 {
+	for range Finishers(p.c.cfg.Concurrency) {
 		finishers.Go(func() {
 			for f := range finishing {
 				f()
@@ -81,6 +81,13 @@ func (p *pass) run(h handler) (*Summary, error) {
 	finishers.Wait()
 	return p.end(StopNone, nil)
 }
+
+// Finishers is how many callbacks a pass with the given concurrency sends
+// at once: half as many as it has workers (rounded up), since a callback is
+// one round trip and a worker's document two. A worker whose callback finds
+// every finisher busy waits for one, so with slow callbacks a pass holds at
+// most concurrency + Finishers(concurrency) documents in flight.
+func Finishers(concurrency int) int { return (concurrency + 1) / 2 }
 
 // detach returns the context workers use: it survives the cancellation of
 // the run's ctx for StopGrace, so that documents in flight can finish their

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -15,7 +18,18 @@ import (
 // binary is the numora-connector built once for the end-to-end tests.
 var binary string
 
+// e2eParallel is how many parallel tests run at once unless -parallel says
+// otherwise. The end-to-end cases spend most of their time waiting (on
+// emulated latency, Retry-After pauses, backoff), not computing, so running
+// more of them than there are cores shortens the suite without loading the
+// machine; each asserts only what holds on a slow, loaded machine.
+const e2eParallel = 8
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !flagGiven("test.parallel") {
+		_ = flag.Set("test.parallel", strconv.Itoa(max(e2eParallel, runtime.GOMAXPROCS(0))))
+	}
 	dir, err := os.MkdirTemp("", "numora-connector-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -31,6 +45,13 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // e2e is a pair of seeded emulators and the environment that points the

@@ -14,52 +14,87 @@ import (
 // TestFaultDataverse429Storms throttles with each service-protection code,
 // injected (a storm of four 429s with Retry-After, shorter than the retry
 // budget of five attempts) and from the emulator's own limits: no document
-// may fail because of it.
+// may fail because of it. The emulated limits are reached the same way on
+// any machine: their windows stand still (FreezeWindows), so the requests
+// and execution time of one pass fill them whatever its speed, and the
+// concurrency case holds two writes until a third request was refused.
 func TestFaultDataverse429Storms(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		setup func(s *dataversetest.Server)
+		setup func(t *testing.T, s *dataversetest.Server) (during func(*started))
 	}{
 		{"injected requests limit", storm(dataversetest.CodeRequests)},
 		{"injected execution time limit", storm(dataversetest.CodeExecutionTime)},
 		{"injected concurrency limit", storm(dataversetest.CodeConcurrency)},
-		{"emulated requests limit", func(s *dataversetest.Server) {
-			s.SetLimits(dataversetest.Limits{Requests: 15, Window: 2 * time.Second})
+		{"emulated requests limit", func(t *testing.T, s *dataversetest.Server) func(*started) {
+			s.FreezeWindows()
+			s.SetLimits(dataversetest.Limits{Requests: 15, Window: time.Second})
+			return nil
 		}},
-		{"emulated execution time limit", func(s *dataversetest.Server) {
+		{"emulated execution time limit", func(t *testing.T, s *dataversetest.Server) func(*started) {
+			s.FreezeWindows()
 			s.SetExecTime(10 * time.Millisecond)
-			s.SetLimits(dataversetest.Limits{ExecTime: 300 * time.Millisecond, Window: time.Second})
+			s.SetLimits(dataversetest.Limits{ExecTime: time.Second, Window: time.Second})
+			return nil
 		}},
-		{"emulated concurrency limit", func(s *dataversetest.Server) {
-			s.SetLatency(30 * time.Millisecond)
+		{"emulated concurrency limit", func(t *testing.T, s *dataversetest.Server) func(*started) {
 			s.SetLimits(dataversetest.Limits{Concurrent: 2})
 			s.SetDOPHint(16) // the hint says more than the user may run
+			g := s.HoldPath("$batch")
+			return func(p *started) {
+				p.await(t, g.Arrived(), 2, "two writes in flight")
+				p.await(t, throttles(s), 1, "a request refused for concurrency")
+				s.Unhold()
+			}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFaultEnv(t, defaultCorpus, "")
-			tt.setup(f.sb.dv)
-			f.drain(t, 1)
-			s := f.passes[0].sum
-			if s.Throttle.Waits == 0 {
-				t.Errorf("no throttling pause in the summary: %+v", s.Throttle)
+			during := tt.setup(t, f.sb.dv)
+			p := f.start(t)
+			if during != nil {
+				during(p)
 			}
-			if throttled(f.sb.dv) == 0 {
-				t.Error("Dataverse throttled nothing: the case tests nothing")
-			}
+			f.record429s(t, p.wait(t))
 			f.check(t)
 		})
 	}
 }
 
+// record429s checks the pass of a 429 case: Dataverse throttled it, and it
+// paused for that and drained the outbox, leaving no document for retry.
+func (f *faultEnv) record429s(t *testing.T, p passRun) {
+	t.Helper()
+	if p.sum == nil || p.sum.Counts.LeftForRetry != 0 || p.sum.Stop != "" {
+		t.Fatalf("want the outbox drained in one pass: %v", p.result)
+	}
+	if p.sum.Throttle.Waits == 0 {
+		t.Errorf("no throttling pause in the summary: %+v", p.sum.Throttle)
+	}
+	if throttled(f.sb.dv) == 0 {
+		t.Error("Dataverse throttled nothing: the case tests nothing")
+	}
+}
+
+// throttles adapts the emulator's 429 codes to a gate-like channel.
+func throttles(s *dataversetest.Server) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	go func() {
+		<-s.Throttles()
+		ch <- struct{}{}
+	}()
+	return ch
+}
+
 // storm injects four 429s with code and Retry-After 1s.
-func storm(code string) func(*dataversetest.Server) {
-	return func(s *dataversetest.Server) {
+func storm(code string) func(*testing.T, *dataversetest.Server) func(*started) {
+	return func(_ *testing.T, s *dataversetest.Server) func(*started) {
 		s.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Status: http.StatusTooManyRequests,
 			Code: code, RetryAfter: time.Second, Count: 4})
+		return nil
 	}
 }
 

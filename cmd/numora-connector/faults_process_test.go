@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/numora/numoratest"
 )
 
@@ -123,9 +124,12 @@ func TestFaultOverlappingRuns(t *testing.T) {
 	f.check(t)
 }
 
-// TestFaultGracefulStopUnderLoad sends SIGTERM while 8 workers are busy,
-// each held (by an emulator's gate, not by timing) at a known step: all 8
-// in the delivery callback after their write or decision, or writing.
+// TestFaultGracefulStopUnderLoad sends SIGTERM while the pass is busy, its
+// documents held (by an emulator's gate, not by timing) at a known step:
+// every finisher in a delivery callback after its document's write or
+// decision (and the workers waiting to hand theirs over), or writing. With
+// --concurrency 8 the pass runs connector.Finishers(8) = 4 finishers, so 4
+// held callbacks are all the callbacks it can have in flight.
 func TestFaultGracefulStopUnderLoad(t *testing.T) {
 	t.Parallel()
 	t.Run("callbacks in flight finish", func(t *testing.T) {
@@ -133,7 +137,7 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		f := newFaultEnv(t, defaultCorpus, "")
 		g := f.sb.numora.Hold(numoratest.EndpointDelivery)
 		s := f.start(t, "--concurrency", "8")
-		s.await(t, g.Arrived(), 8, "8 callbacks in flight")
+		s.await(t, g.Arrived(), inFlightCallbacks, "every finisher in a callback")
 		stop(t, s)
 		g.Release()
 		p := s.wait(t)
@@ -141,7 +145,7 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		if p.sum == nil || p.sum.Stop != "interrupted" || !strings.Contains(p.stdout, "stop requested") {
 			t.Fatalf("want a run stopped on request: %v", p.result)
 		}
-		f.onlyInFlightDone(t, p, 8)
+		f.onlyInFlightDone(t, p, inFlightCallbacks)
 		f.drain(t, 2)
 		f.check(t)
 	})
@@ -153,7 +157,7 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		f.lostAnswers = true
 		g := f.sb.numora.Hold(numoratest.EndpointDelivery)
 		s := f.start(t, "--concurrency", "8", "--stop-grace", "1s")
-		s.await(t, g.Arrived(), 8, "8 callbacks in flight")
+		s.await(t, g.Arrived(), inFlightCallbacks, "every finisher in a callback")
 		stop(t, s)
 		p := s.wait(t) // the callbacks stay held: the grace runs out
 		f.sb.numora.Unhold()
@@ -166,10 +170,10 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 				notReported++
 			}
 		}
-		// The 8 held, and those whose callbacks waited for a free finisher.
-		if notReported < 8 || p.sum.Counts.WrittenNotReported == 0 {
-			t.Errorf("%d callbacks cut short (%d written, not reported), want at least the 8 held", notReported,
-				p.sum.Counts.WrittenNotReported)
+		// The held ones, and those whose callbacks waited for a free finisher.
+		if notReported < inFlightCallbacks || p.sum.Counts.WrittenNotReported == 0 {
+			t.Errorf("%d callbacks cut short (%d written, not reported), want at least the %d held", notReported,
+				p.sum.Counts.WrittenNotReported, inFlightCallbacks)
 		}
 		f.drain(t, 2) // re-delivers the written ones idempotently, and reports them
 		f.check(t)
@@ -198,6 +202,10 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		f.check(t)
 	})
 }
+
+// inFlightCallbacks is how many callbacks a pass with --concurrency 8 has
+// in flight when Numora holds them all.
+var inFlightCallbacks = connector.Finishers(8)
 
 // stop sends SIGTERM and waits for the run to log that it stopped intake.
 func stop(t *testing.T, s *started) {

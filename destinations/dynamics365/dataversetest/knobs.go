@@ -29,6 +29,19 @@ func (s *Server) SetLimits(l Limits) { s.limits.set(l) }
 // Limits returns the effective limits (defaults filled in).
 func (s *Server) Limits() Limits { return s.limits.get() }
 
+// FreezeWindows stops the service-protection windows from sliding with the
+// clock: requests and execution time fill a window whatever the machine's
+// speed, and the windows move on only by the Retry-After of each 429 the
+// server answers (a client that honours it sends again no earlier). Tests
+// use it so that a limit is reached, and left behind, the same way on a
+// slow, loaded machine as on a fast one.
+func (s *Server) FreezeWindows() { s.limits.freeze() }
+
+// Throttles receives the error code of each 429 the service-protection
+// limits answer (not injected faults), in order; it keeps the first 4,096
+// nobody has received.
+func (s *Server) Throttles() <-chan string { return s.limits.throttles }
+
 // ResetLimits forgets every user's request and execution-time history.
 func (s *Server) ResetLimits() { s.limits.reset() }
 

@@ -16,6 +16,12 @@ type limiter struct {
 	mu     sync.Mutex
 	limits Limits
 	users  map[string]*userWindow
+	// frozenAt, when set, is the windows' time instead of now, moved on by
+	// moved: see Server.FreezeWindows.
+	frozenAt time.Time
+	moved    time.Duration
+	// throttles receives the code of each 429, while it has room.
+	throttles chan string
 }
 
 // userWindow is one user's in-flight count and recent history.
@@ -39,7 +45,8 @@ type throttle struct {
 }
 
 func newLimiter(l Limits, now func() time.Time) *limiter {
-	return &limiter{now: now, limits: normalizeLimits(l), users: map[string]*userWindow{}}
+	return &limiter{now: now, limits: normalizeLimits(l), users: map[string]*userWindow{},
+		throttles: make(chan string, 4096)}
 }
 
 // normalizeLimits fills zero fields with Microsoft's defaults.
@@ -86,22 +93,20 @@ type budget struct {
 func (l *limiter) admit(user string) (done func(exec time.Duration), left budget, th *throttle) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now, lim := l.now(), l.limits
+	now, lim := l.clock(), l.limits
 	u := l.users[user]
 	if u == nil {
 		u = &userWindow{}
 		l.users[user] = u
 	}
 	u.expire(now.Add(-lim.Window))
-	if lim.Concurrent > 0 && u.inflight >= lim.Concurrent {
-		return nil, left, &throttle{codeConcurrencyLimit, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", lim.Concurrent), lim.ConcurrentRetryAfter}
-	}
-	if lim.Requests > 0 && len(u.requests) >= lim.Requests {
-		wait := u.requests[len(u.requests)-lim.Requests].Add(lim.Window).Sub(now)
-		return nil, left, &throttle{codeRequestsLimit, fmt.Sprintf("Number of requests exceeded the limit of %d over time window of %d seconds.", lim.Requests, int(lim.Window/time.Second)), wait}
-	}
-	if lim.ExecTime > 0 && u.execSum >= lim.ExecTime {
-		return nil, left, &throttle{codeExecTimeLimit, fmt.Sprintf("Combined execution time of incoming requests exceeded limit of %s milliseconds over time window of %d seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.", thousands(lim.ExecTime.Milliseconds()), int(lim.Window/time.Second)), u.execWait(now, lim)}
+	if th := u.check(now, lim); th != nil {
+		l.slide(th.retryAfter)
+		select {
+		case l.throttles <- th.code:
+		default:
+		}
+		return nil, left, th
 	}
 	u.inflight++
 	left = budget{requests: -1, execTime: -1}
@@ -113,6 +118,47 @@ func (l *limiter) admit(user string) (done func(exec time.Duration), left budget
 		left.execTime = lim.ExecTime - u.execSum
 	}
 	return func(exec time.Duration) { l.finish(u, now, exec) }, left, nil
+}
+
+// check returns the 429 for a request from u at now, or nil.
+func (u *userWindow) check(now time.Time, lim Limits) *throttle {
+	if lim.Concurrent > 0 && u.inflight >= lim.Concurrent {
+		return &throttle{codeConcurrencyLimit, fmt.Sprintf("Number of concurrent requests exceeded the limit of %d.", lim.Concurrent), lim.ConcurrentRetryAfter}
+	}
+	if lim.Requests > 0 && len(u.requests) >= lim.Requests {
+		wait := u.requests[len(u.requests)-lim.Requests].Add(lim.Window).Sub(now)
+		return &throttle{codeRequestsLimit, fmt.Sprintf("Number of requests exceeded the limit of %d over time window of %d seconds.", lim.Requests, int(lim.Window/time.Second)), wait}
+	}
+	if lim.ExecTime > 0 && u.execSum >= lim.ExecTime {
+		return &throttle{codeExecTimeLimit, fmt.Sprintf("Combined execution time of incoming requests exceeded limit of %s milliseconds over time window of %d seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.", thousands(lim.ExecTime.Milliseconds()), int(lim.Window/time.Second)), u.execWait(now, lim)}
+	}
+	return nil
+}
+
+// clock is the windows' time: now, or the frozen time moved on by the
+// Retry-After of each 429 answered since.
+func (l *limiter) clock() time.Time {
+	if l.frozenAt.IsZero() {
+		return l.now()
+	}
+	return l.frozenAt.Add(l.moved)
+}
+
+// freeze stops the windows from sliding with l.now; see Server.FreezeWindows.
+func (l *limiter) freeze() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.frozenAt.IsZero() {
+		l.frozenAt = l.now()
+	}
+}
+
+// slide moves frozen windows on by the Retry-After a 429 answers: by the
+// time a client that honours it sends again, that much time has passed.
+func (l *limiter) slide(retryAfter time.Duration) {
+	if !l.frozenAt.IsZero() {
+		l.moved += time.Duration(max((retryAfter+time.Second-1)/time.Second, 1)) * time.Second
+	}
 }
 
 func (l *limiter) finish(u *userWindow, at time.Time, exec time.Duration) {
