@@ -67,8 +67,10 @@ func (a *app) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.synopsis)
 	}
 	fmt.Fprint(w, "\nRun \"numora-connector <command> --help\" for a command's flags and examples.\n"+
-		"Exit codes: 0 all delivered or skipped · 1 some failed or left for retry ·\n"+
-		"            2 usage, configuration or mapping error · 3 Numora or Dataverse unreachable.\n")
+		"Exit codes: 0 all delivered or skipped · 1 the job is broken (documents left for retry or\n"+
+		"            unreported, outage mid-run, breaker) · 2 usage, configuration or mapping error ·\n"+
+		"            3 Numora or Dataverse unreachable or credentials refused · 4 worked, some documents'\n"+
+		"            data refused (reported failed to Numora) · 130/143 stopped by SIGINT/SIGTERM.\n")
 }
 
 func (a *app) cmdHelp(ctx context.Context, args []string) int {
@@ -142,6 +144,12 @@ func (a *app) loadConfig(fs *flagSet, n needs) (*config, *slog.Logger, error) {
 	cfg.applyEnv(a.getenv)
 	fs.apply(cfg)
 	cfg.applyDefaults()
+	if err := cfg.checkSecretFiles(); err != nil {
+		return nil, nil, err
+	}
+	if _, err := cfg.readSecretFiles(); err != nil {
+		return nil, nil, err
+	}
 	if problems := cfg.validate(n); len(problems) > 0 {
 		return nil, nil, &usageError{msg: "invalid configuration:\n  " + strings.Join(problems, "\n  ")}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -73,7 +74,7 @@ func loadRules(cfg *config, log *slog.Logger, x extras) (*mapping.Rules, error) 
 	if rules == nil {
 		var err error
 		if rules, err = mapping.Load(cfg.Mappings); err != nil {
-			return nil, err
+			return nil, rulesFileError(err)
 		}
 	}
 	for _, w := range rules.Warnings() {
@@ -88,6 +89,16 @@ func (c *config) concurrency() int {
 		return c.Run.Concurrency
 	}
 	return connector.DefaultConcurrency
+}
+
+// rulesFileError makes a rules file that cannot be read a usage error
+// (exit 2) saying how to name another; a *mapping.LoadError already is one.
+func rulesFileError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &usageError{msg: fmt.Sprintf("mapping rules: %v (name the file with --mappings or CONNECTOR_MAPPINGS)", pe)}
+	}
+	return err
 }
 
 // describeError is err with a mapping.LoadError's problems one per line.

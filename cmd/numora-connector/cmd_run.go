@@ -68,15 +68,17 @@ func (a *app) cmdDispatch(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail("dispatch", err)
 	}
-	src, err := newNumora(cfg, log)
-	if err != nil {
-		return a.fail("dispatch", err)
-	}
-	conn, js, err := a.newConnector(cfg, log, src, nil, nil, true)
-	if err != nil {
-		return a.fail("dispatch", err)
-	}
-	return a.passes(ctx, cfg, log, conn, js, conn.Dispatch)
+	return a.passes(ctx, cfg, log, "dispatch", func() (*pipeline, error) {
+		src, err := newNumora(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		conn, js, err := a.newConnector(cfg, log, src, nil, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		return &pipeline{pass: conn.Dispatch, conn: conn, js: js, close: func() {}}, nil
+	})
 }
 
 // runPoll is the run command's body, shared with the sandbox: build the
@@ -86,22 +88,26 @@ func (a *app) runPoll(ctx context.Context, cfg *config, log *slog.Logger, dry bo
 	if err != nil {
 		return a.fail("run", err)
 	}
-	src, err := newNumora(cfg, log)
-	if err != nil {
-		return a.fail("run", err)
-	}
-	dst, err := a.destinationFor(ctx, cfg, log, dry, x)
-	if err != nil {
-		return a.fail("run", err)
-	}
-	if c, ok := dst.(destinations.Closer); ok {
-		defer c.Close()
-	}
-	conn, js, err := a.newConnector(cfg, log, src, rules, dst, dry)
-	if err != nil {
-		return a.fail("run", err)
-	}
-	return a.passes(ctx, cfg, log, conn, js, conn.Run)
+	return a.passes(ctx, cfg, log, "run", func() (*pipeline, error) {
+		src, err := newNumora(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		dst, err := a.destinationFor(ctx, cfg, log, dry, x)
+		if err != nil {
+			return nil, err
+		}
+		closeDst := func() {}
+		if c, ok := dst.(destinations.Closer); ok {
+			closeDst = func() { _ = c.Close() }
+		}
+		conn, js, err := a.newConnector(cfg, log, src, rules, dst, dry)
+		if err != nil {
+			closeDst()
+			return nil, err
+		}
+		return &pipeline{pass: conn.Run, conn: conn, js: js, close: closeDst}, nil
+	})
 }
 
 // destinationFor builds the destination. A dry run without Dataverse
@@ -144,26 +150,67 @@ func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, 
 	return conn, js, err
 }
 
-// passes runs one pass, or loops every cfg.Run.Interval until ctx ends,
-// printing each summary; the exit code is the last pass's.
-func (a *app) passes(ctx context.Context, cfg *config, log *slog.Logger, conn *connector.Connector,
-	js *connector.JSONSummary, pass func(context.Context) (*connector.Summary, error)) int {
+// pipeline is what passes run on: a connector built with the secrets read
+// last, and its pass (Run or Dispatch).
+type pipeline struct {
+	pass  func(context.Context) (*connector.Summary, error)
+	conn  *connector.Connector
+	js    *connector.JSONSummary
+	close func()
+}
+
+// passes builds the pipeline and runs one pass, or loops every
+// cfg.Run.Interval until ctx ends, printing each summary; the exit code is
+// the last pass's. In a loop, the secrets read from files are read again
+// before every pass, and the pipeline rebuilt when one changed.
+func (a *app) passes(ctx context.Context, cfg *config, log *slog.Logger, cmd string, build func() (*pipeline, error)) int {
+	p, err := build()
+	if err != nil {
+		return a.fail(cmd, err)
+	}
+	defer func() { p.close() }()
 	defer logStop(ctx, log, cfg.Run.StopGrace)()
 	code := exitOK
 	each := func(s *connector.Summary, _ error) {
 		_ = s.WriteText(a.stdout)
-		if js != nil && js.Err() != nil {
-			log.Error(js.Err().Error())
+		if p.js != nil && p.js.Err() != nil {
+			log.Error(p.js.Err().Error())
 		}
-		code = runExitCode(s)
+		code = runExitCode(s, cfg.refusedExitCode())
 	}
 	if cfg.Run.Interval <= 0 {
-		s, err := pass(ctx)
-		each(s, err)
+		each(p.pass(ctx))
 		return code
 	}
-	_ = conn.Loop(ctx, cfg.Run.Interval, pass, each)
+	next := func(ctx context.Context) (*connector.Summary, error) {
+		reload(cfg, log, &p, build)
+		return p.pass(ctx)
+	}
+	_ = p.conn.Loop(ctx, cfg.Run.Interval, next, each)
 	return code
+}
+
+// reload rebuilds *p when a secret file changed since it was read. A file
+// that cannot be read now (in the middle of a rotation, say) keeps the
+// secrets and the pipeline of the last pass, with a warning.
+func reload(cfg *config, log *slog.Logger, p **pipeline, build func() (*pipeline, error)) {
+	changed, err := cfg.readSecretFiles()
+	if err != nil {
+		log.Warn("secret files: keeping the secrets read before", "error", err.Error())
+		return
+	}
+	if !changed {
+		return
+	}
+	np, err := build()
+	if err != nil {
+		log.Error("a secret file changed, but the connector could not be rebuilt with it; keeping the previous one",
+			"error", err.Error())
+		return
+	}
+	(*p).close()
+	*p = np
+	log.Info("a secret file changed: this pass uses the new secret")
 }
 
 // logStop logs once, when ctx ends (SIGINT or SIGTERM), that intake stops

@@ -36,8 +36,13 @@ type config struct {
 type numoraConfig struct {
 	// BaseURL is the workspace API address (NUMORA_BASE_URL). Required.
 	BaseURL string `yaml:"base_url"`
-	// APIKey is the API key (NUMORA_API_KEY). Keep it in the environment.
+	// APIKey is the API key (NUMORA_API_KEY). Keep it in the environment,
+	// or in a file (APIKeyFile).
 	APIKey secret.String `yaml:"api_key"`
+	// APIKeyFile is a file holding the API key (NUMORA_API_KEY_FILE), such
+	// as a mounted Kubernetes Secret or a systemd credential; re-read
+	// before every pass, so a rotated key is picked up without a restart.
+	APIKeyFile string `yaml:"api_key_file"`
 	// Provider is the outbox's provider name (NUMORA_PROVIDER); default dynamics365.
 	Provider string `yaml:"provider"`
 	// PageSize is the outbox page size; default 100.
@@ -66,6 +71,11 @@ type dynamicsConfig struct {
 	// (AZURE_CLIENT_CERTIFICATE_PASSWORD): keep them in the environment.
 	ClientSecret        secret.String `yaml:"client_secret"`
 	CertificatePassword secret.String `yaml:"certificate_password"`
+	// ClientSecretFile (AZURE_CLIENT_SECRET_FILE) and
+	// CertificatePasswordFile (AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE) are
+	// files holding them, re-read before every pass like api_key_file.
+	ClientSecretFile        string `yaml:"client_secret_file"`
+	CertificatePasswordFile string `yaml:"certificate_password_file"`
 	// MaxConcurrency caps concurrent Dataverse requests; default 52.
 	MaxConcurrency int `yaml:"max_concurrency"`
 	// RequestTimeout bounds one Dataverse request; default 2m.
@@ -104,6 +114,10 @@ type runConfig struct {
 	StopGrace time.Duration `yaml:"stop_grace"`
 	// SummaryJSON is a file to write the run summary to.
 	SummaryJSON string `yaml:"summary_json"`
+	// RefusedExitCode is the exit code of a pass that worked but had
+	// documents' data refused (reported failed to Numora with the reason);
+	// default 4. Kubernetes, where any other code than 0 fails the pod, sets 0.
+	RefusedExitCode *int `yaml:"refused_exit_code"`
 	// DispatchTimeout bounds the wait for one dispatched document; default 10m.
 	DispatchTimeout time.Duration `yaml:"dispatch_timeout"`
 	// DispatchPoll is dispatch mode's polling interval; default 5s.
@@ -130,7 +144,7 @@ func loadConfigFile(path string) (*config, string, error) {
 		return &config{}, "", nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("config: %w", err)
+		return nil, "", &usageError{msg: fmt.Sprintf("config file: %v", err)}
 	}
 	c, err := parseConfig(path, data)
 	if err != nil {

@@ -35,6 +35,18 @@ func (c *config) applyEnv(getenv func(string) string) {
 	sec(&c.Dynamics.CertificatePassword, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
 	str(&c.Dynamics.AuthorityHost, "AZURE_AUTHORITY_HOST")
 	str(&c.Mappings, "CONNECTOR_MAPPINGS")
+	str(&c.Numora.APIKeyFile, "NUMORA_API_KEY_FILE")
+	str(&c.Dynamics.ClientSecretFile, "AZURE_CLIENT_SECRET_FILE")
+	str(&c.Dynamics.CertificatePasswordFile, "AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE")
+}
+
+// refusedExitCode is the exit code of a pass whose only problems are
+// refused documents.
+func (c *config) refusedExitCode() int {
+	if c.Run.RefusedExitCode == nil {
+		return exitRefused
+	}
+	return *c.Run.RefusedExitCode
 }
 
 // applyDefaults fills what nobody set.
@@ -107,6 +119,9 @@ func (c *config) validateNumbers() []string {
 		{"numora.retry.base_delay", c.Numora.Retry.BaseDelay}, {"numora.retry.max_delay", c.Numora.Retry.MaxDelay},
 		{"numora.retry.max_total_wait", c.Numora.Retry.MaxTotalWait}} {
 		check(d.v >= 0, "%s %v: must not be negative", d.name, d.v)
+	}
+	if r := c.Run.RefusedExitCode; r != nil && !between(*r, 0, 125) {
+		p = append(p, fmt.Sprintf("refused_exit_code %d: want 0 to 125", *r))
 	}
 	if c.Run.Interval > 0 && c.Run.Interval < time.Second {
 		p = append(p, fmt.Sprintf("interval %v: want at least 1s", c.Run.Interval))

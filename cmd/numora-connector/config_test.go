@@ -141,7 +141,8 @@ func TestRunExitCode(t *testing.T) {
 	}{
 		{"nothing to do", connector.Summary{}, exitOK},
 		{"delivered and skipped", connector.Summary{Counts: connector.Counts{Seen: 2, Delivered: 1, Skipped: 1}}, exitOK},
-		{"a failure", connector.Summary{Counts: connector.Counts{Seen: 1, Failed: 1}}, exitProblems},
+		{"a document refused", connector.Summary{Counts: connector.Counts{Seen: 1, Failed: 1}}, exitRefused},
+		{"refused and left for retry", connector.Summary{Counts: connector.Counts{Seen: 2, Failed: 1, LeftForRetry: 1}}, exitProblems},
 		{"left for retry", connector.Summary{Counts: connector.Counts{Seen: 1, LeftForRetry: 1}}, exitProblems},
 		{"breaker", connector.Summary{Stop: connector.StopCircuitOpen}, exitProblems},
 		{"destination down before writes", connector.Summary{Stop: connector.StopDestination}, exitUnavailable},
@@ -155,7 +156,7 @@ func TestRunExitCode(t *testing.T) {
 			if s.Stop == connector.StopSource || s.Stop == connector.StopDestination {
 				s.Err = os.ErrDeadlineExceeded
 			}
-			if got := runExitCode(&s); got != tt.want {
+			if got := runExitCode(&s, exitRefused); got != tt.want {
 				t.Errorf("got %d, want %d", got, tt.want)
 			}
 		})

@@ -108,7 +108,7 @@ func TestE2ESIGTERMMidRun(t *testing.T) {
 	r, signalled := e.runUntilSignalled(t, `"msg":"document delivered"`,
 		"run", "--concurrency", "3", "--log-format", "json", "--summary-json", e.summaryPath())
 	e.noSecrets(t, r.stdout+r.stderr)
-	if !signalled || !strings.Contains(r.stdout, "stop requested") || (r.code != exitOK && r.code != exitProblems) {
+	if !signalled || !strings.Contains(r.stdout, "stop requested") || r.code != exitSIGTERM {
 		t.Fatalf("want a stopped run: %v", r)
 	}
 	untouched := 0
@@ -176,8 +176,8 @@ func TestE2EDispatchMode(t *testing.T) {
 func TestE2ELoopModeStopsOnSIGTERM(t *testing.T) {
 	e := newE2E(t, only("delivered"))
 	r, _ := e.runUntilSignalled(t, `"msg":"run finished"`, "run", "--interval", "1h", "--log-format", "json")
-	if r.code != exitOK || strings.Count(r.stdout, "Run run-") != 1 {
-		t.Errorf("exit %d, want 0 after one pass:\n%s", r.code, r.stdout)
+	if r.code != exitSIGTERM || strings.Count(r.stdout, "Run run-") != 1 {
+		t.Errorf("exit %d, want 143 after one pass:\n%s", r.code, r.stdout)
 	}
 }
 

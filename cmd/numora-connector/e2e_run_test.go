@@ -103,8 +103,8 @@ func readSummary(t *testing.T, path string) summaryFile {
 func TestE2EEveryOutcomeClass(t *testing.T) {
 	e := newE2E(t, nil)
 	r := e.run(t, nil, "run", "--summary-json", e.summaryPath())
-	if r.code != exitProblems {
-		t.Fatalf("want exit 1 (two seeded failures): %v", r)
+	if r.code != exitRefused {
+		t.Fatalf("want exit 4 (two seeded refusals, reported failed): %v", r)
 	}
 	sum := readSummary(t, e.summaryPath())
 	entries := map[string]connector.Entry{}

@@ -1,37 +1,57 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"os"
+	"syscall"
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/mapping"
 )
 
-// Exit codes, as documented in docs/cli.md. This file is the only place
-// that maps results to them.
+// Exit codes, as documented in the README and docs/cli.md. This file is the
+// only place that maps results to them. They tell a scheduler "the job is
+// broken" (1, 2, 3) apart from "the job worked, and some documents' data
+// was refused" (4): those are reported failed to Numora with the reason and
+// stay there until a reviewer fixes them, so no run of the connector can
+// clear them and they must not keep a unit or a Job failed.
 const (
 	// exitOK: every document seen was delivered or skipped, or there was
 	// nothing to do.
 	exitOK = 0
-	// exitProblems: at least one document failed or was left for retry
-	// (including a run the circuit breaker cut short).
+	// exitProblems: the job is broken: documents were left for retry or
+	// written but not reported, Numora failed mid-run, or the circuit
+	// breaker cut the run short.
 	exitProblems = 1
-	// exitUsage: usage, configuration or mapping error; nothing was written.
+	// exitUsage: usage, configuration or mapping error (a missing or
+	// unreadable file included); nothing was written.
 	exitUsage = 2
 	// exitUnavailable: Numora or Dataverse unreachable, or credentials
 	// refused, before any write.
 	exitUnavailable = 3
+	// exitRefused (the default of run.refused_exit_code): the job worked,
+	// but the rules or Dataverse refused some documents' data; they are
+	// reported failed to Numora with the reasons.
+	exitRefused = 4
+	// exitSignal + the signal's number (130 for SIGINT, 143 for SIGTERM):
+	// stopped by a signal after the graceful stop.
+	exitSignal = 128
 )
 
-// runExitCode maps a run's summary to the exit code.
-func runExitCode(s *connector.Summary) int {
+// runExitCode maps a run's summary to the exit code; refused is the code
+// for a run whose only problems are refused documents.
+func runExitCode(s *connector.Summary, refused int) int {
+	c := s.Counts
 	switch {
 	case s.Stop == connector.StopDestination:
 		return exitUnavailable
-	case s.Stop == connector.StopSource && s.Counts.Written == 0:
+	case s.Stop == connector.StopSource && c.Written == 0:
 		return exitUnavailable
-	case !s.Clean():
+	case c.LeftForRetry > 0 || s.Err != nil || s.Stop == connector.StopCircuitOpen || s.Stop == connector.StopSource:
 		return exitProblems
+	case c.Failed > 0:
+		return refused
 	}
 	return exitOK
 }
@@ -60,4 +80,22 @@ func errorExitCode(err error) int {
 		return exitUnavailable
 	}
 	return exitProblems
+}
+
+// stoppedBy is the cause of a context cancelled by a signal.
+type stoppedBy struct{ sig os.Signal }
+
+func (s stoppedBy) Error() string { return "stopped by " + s.sig.String() }
+
+// signalExitCode is the exit code of a command whose ctx a signal
+// cancelled (128 + its number), or code when none did.
+func signalExitCode(ctx context.Context, code int) int {
+	var sb stoppedBy
+	if !errors.As(context.Cause(ctx), &sb) || code == exitUsage {
+		return code
+	}
+	if n, ok := sb.sig.(syscall.Signal); ok {
+		return exitSignal + int(n)
+	}
+	return exitSignal
 }

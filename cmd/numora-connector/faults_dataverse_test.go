@@ -23,22 +23,32 @@ func TestFaultDataverse429Storms(t *testing.T) {
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, s *dataversetest.Server) (during func(*started))
+		args  []string
 	}{
-		{"injected requests limit", storm(dataversetest.CodeRequests)},
-		{"injected execution time limit", storm(dataversetest.CodeExecutionTime)},
-		{"injected concurrency limit", storm(dataversetest.CodeConcurrency)},
-		{"emulated requests limit", func(t *testing.T, s *dataversetest.Server) func(*started) {
+		{name: "injected requests limit", setup: storm(dataversetest.CodeRequests)},
+		{name: "injected execution time limit", setup: storm(dataversetest.CodeExecutionTime)},
+		{name: "injected concurrency limit", setup: storm(dataversetest.CodeConcurrency)},
+		{name: "emulated requests limit", setup: func(t *testing.T, s *dataversetest.Server) func(*started) {
+			// One document at a time, a pass sends a $batch for each of
+			// the 40 it writes: more than the window's 15.
 			s.FreezeWindows()
 			s.SetLimits(dataversetest.Limits{Requests: 15, Window: time.Second})
 			return nil
-		}},
-		{"emulated execution time limit", func(t *testing.T, s *dataversetest.Server) func(*started) {
+		}, args: []string{"--concurrency", "1"}},
+		{name: "emulated execution time limit", setup: func(t *testing.T, s *dataversetest.Server) func(*started) {
+			// Two requests' worth: the preflight's WhoAmI, and any request
+			// whose answer a later one waits for (a lookup before its
+			// write), fill the window, so the later one is refused. Then
+			// the budget grows, so the rest of the pass is quick.
 			s.FreezeWindows()
 			s.SetExecTime(10 * time.Millisecond)
-			s.SetLimits(dataversetest.Limits{ExecTime: time.Second, Window: time.Second})
-			return nil
+			s.SetLimits(dataversetest.Limits{ExecTime: 20 * time.Millisecond, Window: time.Second})
+			return func(p *started) {
+				p.await(t, throttles(s), 1, "a request refused for execution time")
+				s.SetLimits(dataversetest.Limits{ExecTime: time.Second, Window: time.Second})
+			}
 		}},
-		{"emulated concurrency limit", func(t *testing.T, s *dataversetest.Server) func(*started) {
+		{name: "emulated concurrency limit", setup: func(t *testing.T, s *dataversetest.Server) func(*started) {
 			s.SetLimits(dataversetest.Limits{Concurrent: 2})
 			s.SetDOPHint(16) // the hint says more than the user may run
 			g := s.HoldPath("$batch")
@@ -54,7 +64,7 @@ func TestFaultDataverse429Storms(t *testing.T) {
 			t.Parallel()
 			f := newFaultEnv(t, defaultCorpus, "")
 			during := tt.setup(t, f.sb.dv)
-			p := f.start(t)
+			p := f.start(t, tt.args...)
 			if during != nil {
 				during(p)
 			}

@@ -82,8 +82,8 @@ func logLines(t *testing.T, c corpus) int {
 	t.Helper()
 	f := crashEnv(t, c)
 	p := f.pass(t, "--log-level", "debug")
-	if p.code != exitProblems && p.code != exitOK {
-		t.Fatalf("calibration run: %v", p.result)
+	if p.code != exitRefused {
+		t.Fatalf("calibration run: want exit 4 (the seeded refusals): %v", p.result)
 	}
 	return strings.Count(p.stderr, "\n")
 }
@@ -142,7 +142,7 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		g.Release()
 		p := s.wait(t)
 		f.sb.numora.Unhold()
-		if p.sum == nil || p.sum.Stop != "interrupted" || !strings.Contains(p.stdout, "stop requested") {
+		if p.code != exitSIGTERM || p.sum == nil || p.sum.Stop != "interrupted" || !strings.Contains(p.stdout, "stop requested") {
 			t.Fatalf("want a run stopped on request: %v", p.result)
 		}
 		f.onlyInFlightDone(t, p, inFlightCallbacks)
@@ -161,8 +161,8 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		stop(t, s)
 		p := s.wait(t) // the callbacks stay held: the grace runs out
 		f.sb.numora.Unhold()
-		if p.code != exitProblems || p.sum == nil || p.sum.Stop != "interrupted" {
-			t.Fatalf("want exit 1, stopped on request: %v", p.result)
+		if p.code != exitSIGTERM || p.sum == nil || p.sum.Stop != "interrupted" {
+			t.Fatalf("want exit 143, stopped on request: %v", p.result)
 		}
 		notReported := 0
 		for _, e := range p.sum.Entries {
@@ -187,8 +187,8 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		stop(t, s)
 		p := s.wait(t) // the writes stay held: the grace runs out
 		f.sb.dv.Unhold()
-		if p.code != exitProblems || p.sum == nil || p.sum.Stop != "interrupted" {
-			t.Fatalf("want exit 1, stopped on request: %v", p.result)
+		if p.code != exitSIGTERM || p.sum == nil || p.sum.Stop != "interrupted" {
+			t.Fatalf("want exit 143, stopped on request: %v", p.result)
 		}
 		if w := f.writtenDocs(); len(w) != 0 {
 			t.Errorf("%d documents written, want none: every write was held and cut short", len(w))
@@ -202,6 +202,9 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		f.check(t)
 	})
 }
+
+// exitSIGTERM is the exit code of a run stopped by SIGTERM.
+const exitSIGTERM = exitSignal + int(syscall.SIGTERM)
 
 // inFlightCallbacks is how many callbacks a pass with --concurrency 8 has
 // in flight when Numora holds them all.

@@ -77,4 +77,6 @@ func (f *flagSet) runFlags() {
 	f.dur("interval", "run a pass every interval, forever (default: one pass)", func(c *config, v time.Duration) { c.Run.Interval = v })
 	f.dur("stop-grace", "time documents in flight get to finish after SIGINT/SIGTERM (default 30s)", func(c *config, v time.Duration) { c.Run.StopGrace = v })
 	f.str("summary-json", "write the run summary as JSON to this file", func(c *config, v string) { c.Run.SummaryJSON = v })
+	f.num("refused-exit-code", "exit code of a run that worked but had documents' data refused (default 4; 0 for Kubernetes)",
+		func(c *config, v int) { c.Run.RefusedExitCode = &v })
 }

@@ -14,16 +14,36 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // a second signal ends the process at once
-	}()
+	ctx, stop := signalContext()
+	defer stop()
 	a := &app{
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
 		getenv:    os.Getenv,
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
-	os.Exit(a.main(ctx, os.Args[1:]))
+	code := signalExitCode(ctx, a.main(ctx, os.Args[1:]))
+	stop()
+	os.Exit(code)
+}
+
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM,
+// with that signal as its cause (stoppedBy). A second signal ends the
+// process at once, as without a handler.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig, ok := <-ch
+		if !ok {
+			return
+		}
+		cancel(stoppedBy{sig})
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
 }
