@@ -50,7 +50,9 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 		if errorExitCode(err) == exitUsage {
 			failCode = exitUsage // a setting is wrong (say, an http:// authority host): not a service down
 		}
-		code = max(code, failCode)
+		if code != exitUsage { // a configuration problem outranks a service down
+			code = max(code, failCode)
+		}
 	}
 	rules, err := loadRules(cfg, log, extras{})
 	report("mapping rules "+cfg.Mappings+rulesNote(rules), err, exitUsage)

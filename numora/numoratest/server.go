@@ -38,6 +38,8 @@ type Server struct {
 	requests  requestLog
 	dispatchO numora.Status
 	dispatchD time.Duration
+	// rotatedKey replaces APIKey once set (RotateAPIKey).
+	rotatedKey string
 }
 
 // New returns a Server that is not listening: use it as an http.Handler.
@@ -151,10 +153,11 @@ func (s *Server) serve(ex *exchange) {
 	}
 }
 
-// authOK reports whether r carries "Authorization: Bearer <APIKey>".
+// authOK reports whether r carries "Authorization: Bearer <key>" with the
+// key the server accepts: APIKey, or the last one RotateAPIKey set.
 func (s *Server) authOK(r *http.Request) bool {
 	got := []byte(r.Header.Get("Authorization"))
-	want := []byte("Bearer " + s.APIKey)
+	want := []byte("Bearer " + s.acceptedKey())
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
