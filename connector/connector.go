@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
@@ -19,7 +20,8 @@ type Connector struct {
 	dst destinations.Destination
 	cfg Config
 
-	dryMu sync.Mutex // serialises the dry run's output
+	dryMu   sync.Mutex // serialises the dry run's output
+	current atomic.Pointer[pass]
 }
 
 // New returns a Connector reading from src, mapping with rules and writing

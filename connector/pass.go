@@ -27,10 +27,13 @@ type pass struct {
 	stopIntake context.CancelFunc
 	throttle0  Throttle
 
-	mu      sync.Mutex // guards sum, seen, refused and the observers
+	mu      sync.Mutex // guards sum, seen, refused, the counts below and the observers
 	sum     Summary
 	seen    map[string]struct{}
 	refused bool // queued documents are no longer taken
+
+	nread, taken, finished int // documents read from the outbox, taken by a worker, finished
+	pages0                 int // the source's page count at the start (PageCounter)
 }
 
 func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
@@ -40,6 +43,10 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 	p := &pass{c: c, ctx: ctx, log: c.cfg.Logger, info: info, throttle0: c.throttling(),
 		sum: Summary{RunInfo: info}, seen: make(map[string]struct{})}
 	p.intake, p.stopIntake = context.WithCancel(ctx)
+	if pc, ok := c.src.(PageCounter); ok {
+		p.pages0 = pc.OutboxPages()
+	}
+	c.current.Store(p)
 	for _, o := range c.cfg.Observers {
 		o.Start(info)
 	}
@@ -153,6 +160,7 @@ func (p *pass) firstSight(id string) bool {
 		return false
 	}
 	p.seen[id] = struct{}{}
+	p.nread++
 	return true
 }
 

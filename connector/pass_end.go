@@ -22,6 +22,7 @@ func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem, finish
 		return
 	}
 	ctx = logctx.With(ctx, slog.String("document_id", it.DocumentID))
+	p.count(&p.taken)
 	start := p.c.cfg.Clock.Now()
 	e, finish := h(ctx, p, it)
 	if finish == nil {
@@ -35,6 +36,14 @@ func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem, finish
 func (p *pass) done(ctx context.Context, e Entry, start time.Time) {
 	e.DurationMS = p.c.cfg.Clock.Now().Sub(start).Milliseconds()
 	p.record(ctx, e)
+	p.count(&p.finished)
+}
+
+// count adds one to a counter p.mu guards.
+func (p *pass) count(n *int) {
+	p.mu.Lock()
+	*n++
+	p.mu.Unlock()
 }
 
 // refusing reports whether documents must no longer be started: the run
@@ -107,6 +116,7 @@ func (p *pass) end(reason StopReason, err error) (*Summary, error) {
 	}
 	p.log.InfoContext(p.ctx, "run finished", attrs...)
 	out := *s
+	p.c.current.CompareAndSwap(p, nil)
 	return &out, out.Err
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/numora/numora-connector/internal/logctx"
@@ -26,6 +27,7 @@ type Client struct {
 	policy retry.Policy
 	log    *slog.Logger
 	jitter func() float64
+	pages  atomic.Int64 // outbox pages read
 }
 
 // New checks cfg and returns a Client.

@@ -40,6 +40,7 @@ func (c *Client) Outbox(ctx context.Context, provider string, limit int) iter.Se
 				yield(OutboxItem{}, err)
 				return
 			}
+			c.pages.Add(1)
 			for i, raw := range p.data {
 				item, err := parseOutboxItem(raw)
 				if err != nil {
@@ -60,6 +61,10 @@ func (c *Client) Outbox(ctx context.Context, provider string, limit int) iter.Se
 		}
 	}
 }
+
+// OutboxPages is the number of outbox pages the client has read since it
+// was made, for progress displays.
+func (c *Client) OutboxPages() int { return int(c.pages.Load()) }
 
 // outboxPage fetches and parses one page.
 func (c *Client) outboxPage(ctx context.Context, provider string, limit int, cursor string) (*outboxPage, error) {
