@@ -41,6 +41,10 @@ type Config struct {
 	DryRun bool
 	// DryRunOutput receives the dry run's plans. Default io.Discard.
 	DryRunOutput io.Writer
+	// QuietDocuments logs the documents that went well (delivered, skipped,
+	// ignored) at debug level rather than info, so that on a terminal they
+	// do not bury the progress line; failures keep their level.
+	QuietDocuments bool
 	// StopGrace is how long documents already in flight may take to finish
 	// (write and callback) once the run's context is cancelled. Default 30s.
 	StopGrace time.Duration

@@ -76,8 +76,11 @@ func (p *pass) record(ctx context.Context, e Entry) {
 	}
 	p.mu.Unlock()
 	level := slog.LevelInfo
-	if e.Outcome == Failed || e.Outcome == LeftForRetry {
+	switch {
+	case e.Outcome == Failed || e.Outcome == LeftForRetry:
 		level = slog.LevelWarn
+	case p.c.cfg.QuietDocuments:
+		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{slog.String("outcome", string(e.Outcome)), slog.String("schema", e.Schema),
 		slog.Int64("duration_ms", e.DurationMS)}
@@ -87,7 +90,23 @@ func (p *pass) record(ctx context.Context, e Entry) {
 	if e.ErrorCode != "" {
 		attrs = append(attrs, slog.String("error_code", e.ErrorCode), slog.String("error_message", e.ErrorMessage))
 	}
-	p.log.LogAttrs(ctx, level, "document "+string(e.Outcome), attrs...)
+	p.log.LogAttrs(ctx, level, documentMessage(p.info.Mode, e.Outcome), attrs...)
+}
+
+// documentMessage is the log message for a document's outcome: "document
+// delivered", or in a dry run what would happen ("dry run: document would
+// be delivered"), so that a dry run never logs a delivery.
+func documentMessage(m Mode, o Outcome) string {
+	if m != ModeDryRun {
+		return "document " + string(o)
+	}
+	switch o {
+	case Failed:
+		return "dry run: document would fail"
+	case LeftForRetry:
+		return "dry run: document would be left for retry"
+	}
+	return "dry run: document would be " + string(o)
 }
 
 // end closes the run: it records the stop reason (unless one is already

@@ -138,15 +138,21 @@ func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, 
 		js = connector.NewJSONSummary(cfg.Run.SummaryJSON)
 		obs = append(obs, js)
 	}
+	var pr *progress
 	if a.stderrTTY {
 		a.errWriter()
-		obs = append(obs, newProgress(a.line))
+		pr = newProgress(a.line)
+		obs = append(obs, pr)
 	}
 	conn, err := connector.New(src, rules, dst, connector.Config{
 		Provider: cfg.Numora.Provider, Concurrency: cfg.Run.Concurrency, PageSize: cfg.Numora.PageSize,
 		DryRun: dry, DryRunOutput: a.stdout, StopGrace: cfg.Run.StopGrace, DispatchTimeout: cfg.Run.DispatchTimeout,
 		DispatchPoll: cfg.Run.DispatchPoll, Preflight: !dry, Logger: log, Observers: obs,
+		QuietDocuments: a.stderrTTY && a.textLogs(cfg),
 	})
+	if pr != nil && conn != nil {
+		pr.snap = conn.Progress
+	}
 	return conn, js, err
 }
 

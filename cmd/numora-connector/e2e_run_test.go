@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -183,5 +184,23 @@ func TestE2ESandbox(t *testing.T) {
 	r := e.run(t, nil, "sandbox")
 	if r.code != exitOK || !strings.Contains(r.stdout, "Every document behaved as seeded.") {
 		t.Errorf("sandbox: %v", r)
+	}
+}
+
+// TestE2EDryRunPredictsTheRun: on the sandbox's documents a dry run comes
+// to the same counts as the real run after it (it runs the lookups, and
+// checks values against the columns' metadata), and never logs a delivery.
+func TestE2EDryRunPredictsTheRun(t *testing.T) {
+	e := newE2E(t, nil)
+	dryPath := filepath.Join(e.dir, "dry.json")
+	dry := e.run(t, nil, "run", "--dry-run", "--log-format", "json", "--summary-json", dryPath)
+	if strings.Contains(dry.stderr, `"msg":"document delivered"`) || !strings.Contains(dry.stderr, "would be delivered") {
+		t.Errorf("a dry run logs what would happen, never a delivery:\n%s", dry.stderr)
+	}
+	real := e.run(t, nil, "run", "--summary-json", e.summaryPath())
+	got, want := readSummary(t, dryPath).Counts, readSummary(t, e.summaryPath()).Counts
+	got.Written, want.Written = 0, 0
+	if got != want {
+		t.Errorf("dry run counts %+v, real run %+v\n--- dry\n%s\n--- real\n%s", got, want, dry.stdout, real.stdout)
 	}
 }

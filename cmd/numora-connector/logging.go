@@ -19,12 +19,17 @@ func (a *app) logger(cfg *config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: levels[cfg.Log.Level]}
 	w := a.errWriter()
 	var h slog.Handler
-	if cfg.Log.Format == "json" || (cfg.Log.Format == "auto" && !a.stderrTTY) {
-		h = slog.NewJSONHandler(w, opts)
-	} else {
+	if a.textLogs(cfg) {
 		h = slog.NewTextHandler(w, opts)
+	} else {
+		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(logctx.NewHandler(h))
+}
+
+// textLogs reports whether logs are text (for people) rather than JSON.
+func (a *app) textLogs(cfg *config) bool {
+	return cfg.Log.Format == "text" || (cfg.Log.Format == "auto" && a.stderrTTY)
 }
 
 // errWriter is stderr; on a terminal it is shared with the progress line,

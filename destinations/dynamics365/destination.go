@@ -42,6 +42,7 @@ type Destination struct {
 
 	entities entityCache
 	lookups  lookupCache
+	lengths  lengthCache // for Rehearse
 
 	rand        func() float64 // backoff jitter; nil = math/rand
 	newBoundary func() string  // multipart boundary ids; tests pin them
@@ -53,6 +54,7 @@ var (
 	_ destinations.Checker     = (*Destination)(nil)
 	_ destinations.Closer      = (*Destination)(nil)
 	_ destinations.Previewer   = (*Destination)(nil)
+	_ destinations.Rehearser   = (*Destination)(nil)
 )
 
 // New validates cfg, fills defaults (including the AZURE_* environment

@@ -26,6 +26,11 @@ func (d *Destination) Preview(ctx context.Context, plan *mapping.Plan, out io.Wr
 	if err != nil {
 		return classify(err)
 	}
+	return d.writePreview(out, plan, w)
+}
+
+// writePreview writes the requests of a prepared write.
+func (d *Destination) writePreview(out io.Writer, plan *mapping.Plan, w *docWrite) error {
 	seed := uuid.NewSHA1(uuid.NameSpaceURL, []byte("numora-connector/preview/"+plan.DocumentID))
 	cs, err := w.changeSet("changeset_" + uuid.NewSHA1(seed, []byte("changeset")).String())
 	if err != nil {

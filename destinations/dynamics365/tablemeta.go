@@ -88,9 +88,12 @@ func (d *Destination) readMaxLengths(ctx context.Context, root string, t *tableM
 			return err
 		}
 		for _, a := range page.Value {
-			if m := t.attrs[a.LogicalName]; m != nil {
-				m.MaxLength = a.MaxLength
+			m := t.attrs[a.LogicalName]
+			if m == nil {
+				m = &attrMeta{Name: a.LogicalName}
+				t.attrs[a.LogicalName] = m
 			}
+			m.MaxLength = a.MaxLength
 		}
 	}
 	return nil
