@@ -127,3 +127,25 @@ func findings(r *Restricted, file string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestRefusedExitZero(t *testing.T) {
+	tests := []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"run", "--refused-exit-code=0"}, true},
+		{[]string{"run", "-refused-exit-code=0"}, true},
+		{[]string{"run", "--refused-exit-code", "0"}, true},
+		{[]string{"run", "--refused-exit-code=4"}, false},
+		{[]string{"run", "--refused-exit-code", "4"}, false},
+		{[]string{"run", "--refused-exit-code"}, false},
+		{[]string{"run", "---refused-exit-code=0"}, false},
+		{[]string{"run", "refused-exit-code=0"}, false},
+		{[]string{"run"}, false},
+	}
+	for _, tt := range tests {
+		if got := refusedExitZero(tt.args); got != tt.want {
+			t.Errorf("refusedExitZero(%q) = %v, want %v", tt.args, got, tt.want)
+		}
+	}
+}

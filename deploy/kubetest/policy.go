@@ -3,6 +3,7 @@ package kubetest
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -107,12 +108,27 @@ func jobRules(p Pod) []string {
 			"(configuration error: a retry cannot help)")
 	}
 	for _, c := range p.Spec.Containers {
-		if slices.Contains(c.Args, "run") && !slices.Contains(c.Args, "--refused-exit-code=0") {
+		if slices.Contains(c.Args, "run") && !refusedExitZero(c.Args) {
 			out = append(out, fmt.Sprintf("container %q runs `run` without --refused-exit-code=0: "+
 				"refused documents (exit 4) would fail the Job although it worked", c.Name))
 		}
 	}
 	return out
+}
+
+// refusedExitZero reports whether args set --refused-exit-code to 0, as
+// one argument or two (either dash form, as Go's flag package accepts).
+func refusedExitZero(args []string) bool {
+	for i, a := range args {
+		name := strings.TrimLeft(a, "-")
+		if len(name) == len(a) || len(a)-len(name) > 2 {
+			continue
+		}
+		if name == "refused-exit-code=0" || (name == "refused-exit-code" && i+1 < len(args) && args[i+1] == "0") {
+			return true
+		}
+	}
+	return false
 }
 
 func failsJobOn(fp *batchv1.PodFailurePolicy, code int32) bool {
