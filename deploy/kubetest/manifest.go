@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -42,7 +43,7 @@ func (o Object) String() string {
 // Known lists the kinds DecodeFile accepts, for messages.
 const Known = "v1 ConfigMap, v1 Secret, v1 Service, v1 ServiceAccount, v1 Pod, " +
 	"batch/v1 CronJob, batch/v1 Job, apps/v1 Deployment, apps/v1 StatefulSet, " +
-	"apps/v1 DaemonSet, policy/v1 PodDisruptionBudget"
+	"apps/v1 DaemonSet, policy/v1 PodDisruptionBudget, networking.k8s.io/v1 NetworkPolicy"
 
 // newObject returns a pointer to the k8s.io/api type of apiVersion and kind.
 func newObject(apiVersion, kind string) (any, error) {
@@ -69,9 +70,11 @@ func newObject(apiVersion, kind string) (any, error) {
 		return new(appsv1.DaemonSet), nil
 	case "policy/v1 PodDisruptionBudget":
 		return new(policyv1.PodDisruptionBudget), nil
+	case "networking.k8s.io/v1 NetworkPolicy":
+		return new(networkingv1.NetworkPolicy), nil
 	}
 	return nil, fmt.Errorf("kind %q with apiVersion %q is not one the check knows (%s): "+
-		"add it to newObject and podsOf in deploy/kubetest/manifest.go", kind, apiVersion, Known)
+		"add it to newObject (and to PodsOf if it makes pods) in deploy/kubetest/manifest.go", kind, apiVersion, Known)
 }
 
 // DecodeFile decodes every document of a YAML file. Unknown or duplicate
@@ -146,7 +149,7 @@ type Pod struct {
 }
 
 // PodsOf returns the pod specs an object creates: none for ConfigMap,
-// Secret, Service, ServiceAccount and PodDisruptionBudget.
+// Secret, Service, ServiceAccount, PodDisruptionBudget and NetworkPolicy.
 func PodsOf(v any) []Pod {
 	switch o := v.(type) {
 	case *corev1.Pod:
