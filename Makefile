@@ -1,5 +1,5 @@
 # Developer shortcuts. CI runs .ci/run.
-.PHONY: test race ci fuzz soak sandbox
+.PHONY: test race ci fuzz soak sandbox container deploy-check
 
 test:
 	go test ./...
@@ -29,3 +29,11 @@ soak:
 
 sandbox:
 	go run ./cmd/numora-connector sandbox
+
+# The container image, built and smoke-tested as CI does (buildah, as root).
+container:
+	scripts/ci-container.sh
+
+# The deployment examples: Kubernetes manifests, systemd units, cron wrapper.
+deploy-check:
+	scripts/ci-deploy.sh
