@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,8 +187,22 @@ func TestE2ELoopModeStopsOnSIGTERM(t *testing.T) {
 // signalled reports whether the trigger was seen.
 func (e *e2e) runUntilSignalled(t *testing.T, trigger string, args ...string) (r result, signalled bool) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir, cmd.Env = e.dir, e.env
+	r = e.runWatching(t, e.env, func(line string) bool {
+		signalled = signalled || strings.Contains(line, trigger)
+		return signalled
+	}, args...)
+	return r, signalled
+}
+
+// runWatching runs the binary with env and args, passing each stderr line
+// to watch, and sends SIGTERM the first time watch returns true. It waits
+// for the process, killing it after two minutes.
+func (e *e2e) runWatching(t *testing.T, env []string, watch func(line string) (stop bool), args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir, cmd.Env = e.dir, env
 	var stdout, stderr strings.Builder
 	cmd.Stdout = &stdout
 	logs, err := cmd.StderrPipe()
@@ -198,15 +213,20 @@ func (e *e2e) runUntilSignalled(t *testing.T, trigger string, args ...string) (r
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(logs)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	stopped := false
 	for sc.Scan() {
 		stderr.WriteString(sc.Text() + "\n")
-		if !signalled && strings.Contains(sc.Text(), trigger) {
-			signalled = true
+		if !stopped && watch(sc.Text()) {
+			stopped = true
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	_ = cmd.Wait()
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}, signalled
+	if ctx.Err() != nil {
+		t.Errorf("the run was killed after two minutes")
+	}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/numora/numora-connector/internal/secret"
 )
@@ -101,45 +96,24 @@ func TestE2ESecretsFromFiles(t *testing.T) {
 	newKey := "sk_test_rotated_9f8e7d6c5b4a"
 	e.secrets = append(e.secrets, newKey)
 
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "run", "--interval", "1s", "--log-format", "json")
-	cmd.Dir, cmd.Env = e.dir, env
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
-	logs, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	sc := bufio.NewScanner(logs)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	passes, rotated, reloaded := 0, false, false
-	for sc.Scan() {
-		line := sc.Text()
-		stderr.WriteString(line + "\n")
+	r := e.runWatching(t, env, func(line string) bool {
 		reloaded = reloaded || strings.Contains(line, "a secret file changed")
 		if !strings.Contains(line, `"msg":"run finished"`) {
-			continue
+			return false
 		}
 		passes++
-		switch {
-		case !rotated:
+		if !rotated {
 			writeSecret(t, keyFile, newKey)
 			e.sb.numora.RotateAPIKey(newKey)
 			e.sb.numora.Generate(3, 4242)
 			rotated = true
-		case reloaded && strings.Contains(line, `"delivered":3`):
-			_ = cmd.Process.Signal(syscall.SIGTERM)
+			return false
 		}
-	}
-	_ = cmd.Wait()
-	r := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+		return reloaded && strings.Contains(line, `"delivered":3`)
+	}, "run", "--interval", "1s", "--log-format", "json")
 	e.noSecrets(t, r.stdout+r.stderr)
-	if ctx.Err() != nil || r.code != exitSIGTERM || !reloaded {
+	if r.code != exitSIGTERM || !reloaded {
 		t.Fatalf("want the 3 documents added after the rotation delivered with the new key, then exit 143 "+
 			"(reloaded %v, %d passes): %v", reloaded, passes, r)
 	}
