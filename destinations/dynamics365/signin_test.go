@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +57,20 @@ func silentAuthority(t *testing.T) string {
 	return "https://" + ln.Addr().String() + "/"
 }
 
+// unregisteredCertificate switches c to a client certificate the emulator
+// does not trust.
+func unregisteredCertificate(t *testing.T, c *Config) {
+	pemBytes, _, err := dataversetest.GenerateClientCertificate("not registered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "client.pem")
+	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.Auth, c.CertificatePath, c.ClientSecret = AuthClientCertificate, path, secret.String{}
+}
+
 // TestSignInFailuresClassified: every way Entra ID sign-in fails against
 // the emulator's token service reads as what it is, with the AADSTS code
 // and a fix; an outage is never called a credentials problem; the message
@@ -84,6 +100,8 @@ func TestSignInFailuresClassified(t *testing.T) {
 			SignInRefused, 700016, destinations.Permanent, []string{"client id 11111111-0000-4000-8000-000000000000", "AZURE_CLIENT_ID"}},
 		{"disabled application", dataversetest.RefuseDisabledApp, false, nil,
 			SignInRefused, 7000112, destinations.Permanent, []string{"disabled", "administrator"}},
+		{"unregistered certificate", 0, false, unregisteredCertificate,
+			SignInRefused, 700027, destinations.Permanent, []string{"certificate is not registered", "AZURE_CLIENT_CERTIFICATE_PATH"}},
 		{"token service outage", 0, true, nil,
 			SignInUnreachable, 90033, destinations.Transient, []string{"unavailable (HTTP 503", "not a credentials problem"}},
 		{"connection refused", 0, false, func(t *testing.T, c *Config) { c.AuthorityHost = closedAuthority(t) },
