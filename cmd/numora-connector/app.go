@@ -34,7 +34,7 @@ func commands() []command {
 		{"validate", "check the mapping rules (and, with --online, against Dataverse metadata)", (*app).cmdValidate},
 		{"render", "show what the rules make of one result: the plan, or the exact Dataverse requests", (*app).cmdRender},
 		{"bench", "measure throughput, memory and CPU against emulators, with the ideal bound", (*app).cmdBench},
-		{"version", "print the version", (*app).cmdVersion},
+		{"version", "print the version and source revision (also --version)", (*app).cmdVersion},
 		{"help", "show help for a command", (*app).cmdHelp},
 	}
 }
@@ -46,9 +46,12 @@ func (a *app) main(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	name := args[0]
-	if name == "-h" || name == "-help" || name == "--help" {
+	switch name {
+	case "-h", "-help", "--help":
 		a.usage(a.stdout)
 		return exitOK
+	case "-version", "--version":
+		return a.cmdVersion(ctx, args[1:])
 	}
 	for _, c := range commands() {
 		if c.name == name {
@@ -85,7 +88,8 @@ func (a *app) cmdHelp(ctx context.Context, args []string) int {
 			return c.run(b, ctx, []string{"--help"})
 		}
 	}
-	fmt.Fprintf(a.stderr, "numora-connector: no help for %q\n", args[0])
+	fmt.Fprintf(a.stderr, "numora-connector help: unknown command %q%s; \"numora-connector help\" lists them\n",
+		args[0], suggestCommand(args[0]))
 	return exitUsage
 }
 
@@ -119,16 +123,25 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// parse parses args; ok is false when the command must end with code.
+// parse parses args; ok is false when the command must end with code. A
+// slip gets one line saying what is wrong, not the whole usage.
 func (a *app) parse(fs *flagSet, args []string) (code int, ok bool) {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
 		return exitOK, false
 	case err != nil:
-		return exitUsage, false // the flag package printed the problem and usage
+		fmt.Fprintf(a.stderr, "numora-connector %s: %s\nRun \"numora-connector %s --help\" for its flags.\n",
+			fs.Name(), flagProblem(fs, err), fs.Name())
+		return exitUsage, false
 	case fs.NArg() > 0:
-		fmt.Fprintf(a.stderr, "numora-connector %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fmt.Fprintf(a.stderr, "numora-connector %s: %s\n", fs.Name(), unexpectedArg(fs, fs.Arg(0)))
 		return exitUsage, false
 	}
 	return exitOK, true

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/numora"
 )
 
 const usageCheck = `Usage: numora-connector check [flags]
@@ -41,12 +45,12 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 		return a.fail("check", err)
 	}
 	code := exitOK
-	report := func(what string, err error, failCode int) {
+	report := func(subject, okText string, err error, failText func(error) string, failCode int) {
 		if err == nil {
-			fmt.Fprintf(a.stdout, "ok    %s\n", what)
+			fmt.Fprintf(a.stdout, "ok    %s: %s\n", subject, okText)
 			return
 		}
-		fmt.Fprintf(a.stdout, "FAIL  %s\n      %s\n", what, indent(describeError(err)))
+		fmt.Fprintf(a.stdout, "FAIL  %s: %s\n      %s\n", subject, failText(err), indent(describeError(err)))
 		if errorExitCode(err) == exitUsage {
 			failCode = exitUsage // a setting is wrong (say, an http:// authority host): not a service down
 		}
@@ -55,10 +59,45 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 		}
 	}
 	rules, err := loadRules(cfg, log, extras{})
-	report("mapping rules "+cfg.Mappings+rulesNote(rules), err, exitUsage)
-	report("Numora "+cfg.Numora.BaseURL+": API key accepted, outbox readable", a.checkNumora(ctx, cfg, log), exitUnavailable)
-	report("Dataverse "+cfg.Dynamics.URL+": token obtained, WhoAmI answered", a.checkDataverse(ctx, cfg, log), exitUnavailable)
+	report("mapping rules "+cfg.Mappings, "loaded"+rulesNote(rules), err, func(error) string { return "not loaded" }, exitUsage)
+	report("Numora "+cfg.Numora.BaseURL, "API key accepted, outbox readable", a.checkNumora(ctx, cfg, log), numoraStep, exitUnavailable)
+	report("Dataverse "+cfg.Dynamics.URL, "signed in to Entra ID, WhoAmI answered", a.checkDataverse(ctx, cfg, log), dataverseStep, exitUnavailable)
 	return code
+}
+
+// numoraStep names what failed in the Numora probe.
+func numoraStep(err error) string {
+	var api *numora.APIError
+	var dec *numora.DecodeError
+	switch {
+	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusForbidden):
+		return fmt.Sprintf("API key refused (HTTP %d): set NUMORA_API_KEY to a key of this Numora account", api.StatusCode)
+	case errors.As(err, &api):
+		return fmt.Sprintf("reading the outbox failed (HTTP %d)", api.StatusCode)
+	case errors.As(err, &dec):
+		return "the answer is not Numora's API: check NUMORA_BASE_URL"
+	case errorExitCode(err) == exitUsage:
+		return "configuration"
+	}
+	return "unreachable"
+}
+
+// dataverseStep names what failed in the Dataverse probe: the settings,
+// the Entra ID sign-in or WhoAmI.
+func dataverseStep(err error) string {
+	var ce *dynamics365.CheckError
+	var se *dynamics365.SignInError
+	switch {
+	case errors.As(err, &se) && se.Kind == dynamics365.SignInRefused:
+		return "sign-in to Entra ID refused (no token; WhoAmI not tried)"
+	case errors.As(err, &se):
+		return "sign-in to Entra ID failed (no token; WhoAmI not tried)"
+	case errors.As(err, &ce) && ce.Step == dynamics365.StepWhoAmI:
+		return "signed in to Entra ID, but WhoAmI failed"
+	case errorExitCode(err) == exitUsage:
+		return "configuration"
+	}
+	return "failed"
 }
 
 func (a *app) checkNumora(ctx context.Context, cfg *config, log *slog.Logger) error {
@@ -86,7 +125,7 @@ func (a *app) checkDataverse(ctx context.Context, cfg *config, log *slog.Logger)
 	return c.Check(ctx)
 }
 
-// rulesNote is " (N schemas)" for loaded rules, else "".
+// rulesNote is " (schemas: …; N records)" for loaded rules, else "".
 func rulesNote(r *mapping.Rules) string {
 	if r == nil {
 		return ""

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
+	"slices"
+	"strings"
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/mapping"
-	"github.com/numora/numora-connector/numora"
 )
 
 const usageRender = `Usage: numora-connector render --result RESULT.json [--mappings FILE] [--format json|http]
@@ -42,8 +42,8 @@ func (a *app) cmdRender(ctx context.Context, args []string) int {
 	if code, ok := a.parse(fs, args); !ok {
 		return code
 	}
-	if *resultPath == "" || (*format != "json" && *format != "http") {
-		return a.fail("render", &usageError{msg: "--result FILE is required, and --format must be json or http"})
+	if err := renderFlags(*resultPath, *format); err != nil {
+		return a.fail("render", err)
 	}
 	cfg, log, err := a.loadConfig(fs, needs{mappings: true})
 	if err != nil {
@@ -56,6 +56,11 @@ func (a *app) cmdRender(ctx context.Context, args []string) int {
 	res, err := readResult(*resultPath)
 	if err != nil {
 		return a.fail("render", err)
+	}
+	if !slices.Contains(rules.Schemas(), res.Schema) {
+		fmt.Fprintf(a.stdout, "skipped: %s maps no schema %q (it maps %s); a run reports such a document skipped\n",
+			cfg.Mappings, res.Schema, strings.Join(rules.Schemas(), ", "))
+		return exitOK
 	}
 	plan, err := rules.Render(res)
 	var skip *mapping.SkipError
@@ -70,18 +75,6 @@ func (a *app) cmdRender(ctx context.Context, args []string) int {
 		return a.renderHTTP(ctx, cfg, log, plan)
 	}
 	return a.printJSON(plan)
-}
-
-func readResult(path string) (*numora.Result, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &usageError{msg: err.Error()}
-	}
-	var res numora.Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("%s: not a Numora result: %v", path, err)}
-	}
-	return &res, nil
 }
 
 func (a *app) printJSON(v any) int {

@@ -20,9 +20,10 @@ type Identity struct {
 }
 
 // Check proves the configuration without writing, in two steps whose
-// failures read differently: a token from the token service ("the token
-// service refused the credentials": wrong tenant, client id, secret or
-// certificate) and WhoAmI ("token issued but Dataverse refused it": no
+// failures read differently (both are a *CheckError naming the step):
+// StepSignIn, a token from Entra ID (a *SignInError below: refused
+// credentials, a wrong environment URL, or a token service that cannot be
+// reached), and StepWhoAmI ("token issued but Dataverse refused it": no
 // application user for the client id in this environment, or no security
 // role). The errors wrap *destinations.Error.
 func (d *Destination) Check(ctx context.Context) error {
@@ -30,17 +31,60 @@ func (d *Destination) Check(ctx context.Context) error {
 	return err
 }
 
+// CheckStep names a step of Check.
+type CheckStep string
+
+// Check's steps, in order.
+const (
+	StepSignIn CheckStep = "sign-in" // getting a Dataverse token from Entra ID
+	StepWhoAmI CheckStep = "WhoAmI"  // Dataverse accepting the token and answering WhoAmI
+)
+
+// CheckError is a failed Check or WhoAmI: the step that failed and why. Its
+// message is the cause's.
+type CheckError struct {
+	Step CheckStep
+	Err  error
+}
+
+func (e *CheckError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *CheckError) Unwrap() error { return e.Err }
+
 // WhoAmI gets a token and calls WhoAmI, returning the application user's
 // identity. Errors are worded as Check describes.
 func (d *Destination) WhoAmI(ctx context.Context) (*Identity, error) {
 	if err := d.firstToken(ctx); err != nil {
-		what := "the token service refused the credentials"
-		if classify(err).Class == destinations.Transient {
-			what = "no token: the token service is unavailable"
-		}
-		return nil, fmt.Errorf("dynamics365: %s (auth %s, tenant %q, client id %q): %w",
-			what, d.authName(), d.cfg.TenantID, d.cfg.ClientID, classify(err))
+		return nil, &CheckError{Step: StepSignIn, Err: d.signInFailure(ctx, err)}
 	}
+	id, err := d.whoAmI(ctx)
+	if err != nil {
+		return nil, &CheckError{Step: StepWhoAmI, Err: err}
+	}
+	return id, nil
+}
+
+// signInFailure words a failed first token with the destination's
+// settings, and logs Entra ID's whole answer at debug level.
+func (d *Destination) signInFailure(ctx context.Context, err error) *SignInError {
+	var se *SignInError
+	if !errors.As(err, &se) {
+		se = parseSignIn(err)
+	}
+	out := se.withFacts(d.signInFacts(), nil)
+	out.Err = out.destinationError(err)
+	d.logger.DebugContext(ctx, "dynamics365: sign-in failed", slog.String("kind", string(out.Kind)),
+		slog.Int("status", out.Status), slog.Int("aadsts", out.AADSTS), slog.String("error", out.OAuthCode),
+		slog.String("error_description", out.Description), slog.String("trace_id", out.TraceID),
+		slog.String("correlation_id", out.CorrelationID), slog.String("auth", d.authName()),
+		slog.String("tenant_id", d.cfg.TenantID), slog.String("client_id", d.cfg.ClientID),
+		slog.String("authority_host", d.cfg.AuthorityHost))
+	return out
+}
+
+// whoAmI calls WhoAmI with the token in hand.
+func (d *Destination) whoAmI(ctx context.Context) (*Identity, error) {
 	resp, err := d.call(ctx, &request{method: http.MethodGet, url: d.base + "WhoAmI", idempotent: true})
 	if err != nil {
 		var api *APIError

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
 	"github.com/numora/numora-connector/destinations"
 )
 
@@ -26,7 +24,12 @@ const (
 // refusing a request.
 type tokenError struct{ err error }
 
-func (e *tokenError) Error() string { return "dynamics365: getting a token: " + e.err.Error() }
+func (e *tokenError) Error() string {
+	if se, ok := e.err.(*SignInError); ok {
+		return se.Error()
+	}
+	return "dynamics365: getting a token: " + e.err.Error()
+}
 func (e *tokenError) Unwrap() error { return e.err }
 
 // classify is the one place that decides what a failure means: it returns
@@ -89,21 +92,11 @@ func isTransientStatus(status int, code string) bool {
 }
 
 func classifyToken(e *tokenError, err error) *destinations.Error {
-	var af *azidentity.AuthenticationFailedError
-	if errors.As(e, &af) && af.RawResponse != nil {
-		if isTransientStatus(af.RawResponse.StatusCode, "") {
-			return &destinations.Error{Class: destinations.Transient, Code: "auth_unavailable",
-				Message: "the token service is unavailable: " + oneLine(af.Error()), Err: err}
-		}
-		return &destinations.Error{Class: destinations.Permanent, Code: "auth_failed",
-			Message: "the token service refused the credentials: " + oneLine(af.Error()), Err: err}
+	var se *SignInError
+	if !errors.As(e, &se) {
+		se = parseSignIn(e.err)
 	}
-	if t := classifyTransport(e.err); t.Class == destinations.Transient && t.Code != "crm_error" {
-		return &destinations.Error{Class: destinations.Transient, Code: "auth_unavailable",
-			Message: "the token service is unreachable: " + t.Message, Err: err}
-	}
-	return &destinations.Error{Class: destinations.Permanent, Code: "auth_failed",
-		Message: "no token: " + oneLine(e.err.Error()), Err: err}
+	return se.destinationError(err)
 }
 
 // classifyTransport sorts errors that carry no HTTP status.

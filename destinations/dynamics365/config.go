@@ -254,23 +254,23 @@ func checkOrgURL(raw string) string {
 
 func (c Config) authProblems() []string {
 	var p []string
-	need := func(ok bool, what string) {
+	need := func(ok bool, env, what string) {
 		if !ok {
-			p = append(p, fmt.Sprintf("auth %s needs %s", c.Auth, what))
+			p = append(p, fmt.Sprintf("%s is not set (auth %s needs %s)", env, c.Auth, what))
 		}
 	}
 	switch c.Auth {
 	case AuthClientSecret:
-		need(c.TenantID != "", "a tenant id (AZURE_TENANT_ID)")
-		need(c.ClientID != "", "a client id (AZURE_CLIENT_ID)")
-		need(!c.ClientSecret.IsZero(), "a client secret (AZURE_CLIENT_SECRET)")
+		need(c.TenantID != "", "AZURE_TENANT_ID", "the Directory (tenant) ID")
+		need(c.ClientID != "", "AZURE_CLIENT_ID", "the Application (client) ID")
+		need(!c.ClientSecret.IsZero(), "AZURE_CLIENT_SECRET", "the client secret's Value")
 	case AuthClientCertificate:
-		need(c.TenantID != "", "a tenant id (AZURE_TENANT_ID)")
-		need(c.ClientID != "", "a client id (AZURE_CLIENT_ID)")
-		need(c.CertificatePath != "", "a certificate path (AZURE_CLIENT_CERTIFICATE_PATH)")
+		need(c.TenantID != "", "AZURE_TENANT_ID", "the Directory (tenant) ID")
+		need(c.ClientID != "", "AZURE_CLIENT_ID", "the Application (client) ID")
+		need(c.CertificatePath != "", "AZURE_CLIENT_CERTIFICATE_PATH", "a PEM file with the certificate and its RSA key")
 	case AuthManagedIdentity, AuthWorkloadIdentity, AuthAzureCLI, AuthDefault:
 	case "":
-		p = append(p, "no auth mode: set a client secret or certificate path, or choose one of client_secret, client_certificate, managed_identity, workload_identity, azure_cli, default")
+		p = append(p, "no Dataverse credential: AZURE_CLIENT_SECRET is not set (or AZURE_CLIENT_CERTIFICATE_PATH for a certificate; or choose auth managed_identity, workload_identity, azure_cli or default)")
 	default:
 		p = append(p, fmt.Sprintf("unknown auth mode %q (want client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", c.Auth))
 	}

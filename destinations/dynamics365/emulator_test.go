@@ -98,8 +98,8 @@ func TestEmulatorCheckNamesTheFailingStep(t *testing.T) {
 		mod  func(*Config)
 		want string
 	}{
-		{"wrong secret", func(c *Config) { c.ClientSecret = secret.New("wrong-secret") }, "the token service refused the credentials"},
-		{"unknown client", func(c *Config) { c.ClientID = "11111111-0000-4000-8000-000000000000" }, "the token service refused the credentials"},
+		{"wrong secret", func(c *Config) { c.ClientSecret = secret.New("wrong-secret") }, "Entra ID refused the sign-in (AADSTS7000215)"},
+		{"unknown client", func(c *Config) { c.ClientID = "11111111-0000-4000-8000-000000000000" }, "Entra ID refused the sign-in (AADSTS700016)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

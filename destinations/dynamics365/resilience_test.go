@@ -211,8 +211,9 @@ func TestTokenServiceRefusalIsReportedAsSuch(t *testing.T) {
 	d, _, cred := setup(t, f)
 	cred.err = errors.New("AADSTS7000215: Invalid client secret provided")
 	err := d.Check(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "the token service refused the credentials") {
-		t.Fatalf("Check: %v", err)
+	var se *SignInError
+	if !errors.As(err, &se) || se.Kind != SignInRefused || se.AADSTS != 7000215 || !strings.Contains(err.Error(), "AZURE_CLIENT_SECRET") {
+		t.Fatalf("Check: %v, want a refused sign-in naming AADSTS7000215 and AZURE_CLIENT_SECRET", err)
 	}
 	if len(f.log()) != 0 {
 		t.Errorf("requests sent without a token: %v", f.log())

@@ -31,7 +31,8 @@ type azureTokenSource struct {
 	issued  atomic.Pointer[string] // the last token fetched
 }
 
-// Token asks the credential for a token; failures are *tokenError.
+// Token asks the credential for a token; failures are a *tokenError
+// wrapping a *SignInError (parsed here, before singleflight shares it).
 func (s *azureTokenSource) Token() (*oauth2.Token, error) {
 	opts := policy.TokenRequestOptions{Scopes: s.scopes}
 	force := s.force.Load()
@@ -42,7 +43,7 @@ func (s *azureTokenSource) Token() (*oauth2.Token, error) {
 	defer cancel()
 	at, err := s.cred.GetToken(ctx, opts)
 	if err != nil {
-		return nil, &tokenError{err}
+		return nil, &tokenError{parseSignIn(err)}
 	}
 	if force {
 		s.force.Store(false)

@@ -29,6 +29,7 @@ type tokenService struct {
 	certs    []*x509.Certificate
 	outage   bool
 	failNext int
+	refusal  TokenRefusal
 }
 
 // issuedToken is what the emulator remembers of an access token.
@@ -51,9 +52,9 @@ func (ts *tokenService) tokenEndpoint() string {
 
 func (ts *tokenService) openIDConfiguration(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
-	if tenant != ts.cfg.TenantID {
-		ts.fail(w, http.StatusBadRequest, "invalid_tenant", 90002,
-			fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant))
+	if tenant != ts.cfg.TenantID || ts.refusing() == RefuseUnknownTenant {
+		te := refusal(RefuseUnknownTenant, entraArgs{tenant: tenant})
+		ts.fail(w, te.status, "invalid_tenant", te.aadsts, te.desc) // discovery says invalid_tenant
 		return
 	}
 	root := ts.base + "/" + tenant
@@ -85,6 +86,9 @@ func (ts *tokenService) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resource, te := ts.checkScope(r.PostForm.Get("scope"))
+	if te == nil {
+		te = refusal(ts.refusing(), entraArgs{tenant: ts.cfg.TenantID, clientID: r.PostForm.Get("client_id"), resource: resource})
+	}
 	if te != nil {
 		ts.fail(w, te.status, te.code, te.aadsts, te.desc)
 		return
@@ -108,7 +112,7 @@ type tokenError struct {
 
 func (ts *tokenService) checkRequest(r *http.Request) *tokenError {
 	if tenant := r.PathValue("tenant"); tenant != ts.cfg.TenantID {
-		return &tokenError{400, "invalid_request", 90002, fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant)}
+		return refusal(RefuseUnknownTenant, entraArgs{tenant: tenant})
 	}
 	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
 		return &tokenError{400, "unsupported_grant_type", 70003, fmt.Sprintf("The app requested an unsupported grant type '%s'.", gt)}
@@ -118,7 +122,7 @@ func (ts *tokenService) checkRequest(r *http.Request) *tokenError {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	if id != ts.cfg.ClientID {
-		return &tokenError{400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", id, ts.cfg.TenantID)}
+		return refusal(RefuseUnknownClient, entraArgs{tenant: ts.cfg.TenantID, clientID: id})
 	}
 	r.PostForm.Set("client_id", id)
 	if assertion := r.PostForm.Get("client_assertion"); assertion != "" {
@@ -131,7 +135,7 @@ func (ts *tokenService) checkRequest(r *http.Request) *tokenError {
 		return &tokenError{401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}
 	}
 	if secret != ts.cfg.ClientSecret {
-		return &tokenError{401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + id + "'."}
+		return refusal(RefuseWrongSecret, entraArgs{clientID: id})
 	}
 	return nil
 }
@@ -153,13 +157,20 @@ func (ts *tokenService) checkScope(scope string) (string, *tokenError) {
 		return "", &tokenError{400, "invalid_scope", 1002012, "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."}
 	}
 	if !sameResource(resource, ts.resource()) {
-		return "", &tokenError{400, "invalid_resource", 500011, fmt.Sprintf("The resource principal named %s was not found in the tenant named %s. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", resource, ts.cfg.TenantID)}
+		return "", refusal(RefuseUnknownResource, entraArgs{tenant: ts.cfg.TenantID, resource: resource})
 	}
 	return resource, nil
 }
 
 func sameResource(a, b string) bool {
 	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
+}
+
+// refusing returns the refusal SetTokenRefusal set.
+func (ts *tokenService) refusing() TokenRefusal {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	return ts.refusal
 }
 
 func (ts *tokenService) unavailable() bool {
@@ -199,12 +210,15 @@ func (ts *tokenService) lookup(tok string) *issuedToken {
 	return &c
 }
 
+// fail writes an Entra ID error reply: error_description ends, as Entra's
+// do, with the trace and correlation ids and the time on lines of their own
+// (CRLF-separated).
 func (ts *tokenService) fail(w http.ResponseWriter, status int, code string, aadsts int, desc string) {
 	trace, corr := newRandomGUID(), newRandomGUID()
 	now := ts.cfg.Now().UTC().Format("2006-01-02 15:04:05Z")
 	writeJSON(w, status, map[string]any{
 		"error": code,
-		"error_description": fmt.Sprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
+		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
 			aadsts, desc, trace, corr, now),
 		"error_codes":    []int{aadsts},
 		"timestamp":      now,
