@@ -220,3 +220,20 @@ func TestBenchRatioGuard(t *testing.T) {
 		t.Errorf("--mode fast: got exit %d, want 2", r.code)
 	}
 }
+
+func TestAbsolute(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"./old-connector":       filepath.Join(wd, "old-connector"),
+		"bin/numora-connector":  filepath.Join(wd, "bin", "numora-connector"),
+		"/opt/numora-connector": "/opt/numora-connector",
+		"numora-connector":      "numora-connector", // looked up in PATH
+	} {
+		if got, err := absolute(in); err != nil || got != want {
+			t.Errorf("absolute(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -21,7 +21,8 @@ const connectorPackage = "github.com/numora/numora-connector/cmd/numora-connecto
 func connectorBinary(ctx context.Context, flag string, p *progress) (string, func(), error) {
 	nothing := func() {}
 	if flag != "" {
-		return flag, nothing, nil
+		bin, err := absolute(flag)
+		return bin, nothing, err
 	}
 	if exe, err := os.Executable(); err == nil {
 		if sibling, ok := siblingOf(exe); ok {
@@ -40,6 +41,16 @@ func connectorBinary(ctx context.Context, flag string, p *progress) (string, fun
 		return "", nothing, err
 	}
 	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// absolute makes a path to a binary absolute: the child runs in the
+// emulators' directory, where a relative one would not be found. A bare
+// name is left for exec to look up in PATH.
+func absolute(bin string) (string, error) {
+	if !strings.ContainsRune(bin, '/') && !strings.ContainsRune(bin, filepath.Separator) {
+		return bin, nil
+	}
+	return filepath.Abs(bin)
 }
 
 // siblingOf returns the numora-connector in exe's directory, if there is

@@ -93,10 +93,16 @@ func (b *bench) run(ctx context.Context, args []string) int {
 		return code
 	}
 	p := newProgress(b.stderr, b.stderrTTY)
-	defer p.redraw(ctx, 200*time.Millisecond)()
+	stopProgress := p.redraw(ctx, 200*time.Millisecond)
+	defer stopProgress()
+	fail := func(err error) int {
+		stopProgress()
+		fmt.Fprintf(b.stderr, "numora-bench: %v\n", err)
+		return exitProblems
+	}
 	binary, cleanup, err := connectorBinary(ctx, o.binary, p)
 	if err != nil {
-		return b.fail(err)
+		return fail(err)
 	}
 	defer cleanup()
 	o.binary = binary
@@ -104,24 +110,20 @@ func (b *bench) run(ctx context.Context, args []string) int {
 	for _, limited := range modesOf(o.mode) {
 		row, err := benchMode(ctx, o, limited, p)
 		if err != nil {
-			return b.fail(err)
+			return fail(err)
 		}
 		rep.rows = append(rep.rows, row)
 	}
 	if o.baselineDocs > 0 {
 		row, err := benchSequential(ctx, o, p)
 		if err != nil {
-			return b.fail(err)
+			return fail(err)
 		}
 		rep.baseline = row
 	}
+	stopProgress()
 	rep.write(b.stdout)
 	return rep.exitCode(b.stderr)
-}
-
-func (b *bench) fail(err error) int {
-	fmt.Fprintf(b.stderr, "numora-bench: %v\n", err)
-	return exitProblems
 }
 
 func (b *bench) flags(args []string) (benchOptions, int, bool) {

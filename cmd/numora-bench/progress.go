@@ -94,8 +94,8 @@ func (p *progress) clearLocked() {
 }
 
 // redraw redraws the status line every interval until ctx ends or the
-// returned func is called, which also clears it. Off a terminal it does
-// nothing.
+// returned func is first called, which also clears it. Off a terminal it
+// does nothing.
 func (p *progress) redraw(ctx context.Context, every time.Duration) func() {
 	if !p.tty {
 		return func() {}
@@ -115,11 +115,12 @@ func (p *progress) redraw(ctx context.Context, every time.Duration) func() {
 			}
 		}
 	}()
-	return func() {
+	return sync.OnceFunc(func() {
 		cancel()
 		<-done
 		p.mu.Lock()
+		p.step = "" // nothing to draw any more
 		p.clearLocked()
 		p.mu.Unlock()
-	}
+	})
 }

@@ -55,3 +55,18 @@ func TestProgressRedrawOffTerminal(t *testing.T) {
 		t.Errorf("off a terminal: %q", got)
 	}
 }
+
+// TestProgressStopClears: stopping the redraw (before the table, or on an
+// error) clears a status line left on the terminal, once.
+func TestProgressStopClears(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out, true)
+	stop := p.redraw(t.Context(), time.Hour) // no tick during the test
+	p.begin("open", 10, nil)
+	stop()
+	stop()
+	p.draw()
+	if got := out.String(); !strings.HasSuffix(got, "0s"+clearLine) || strings.Count(got, clearLine) != 2 {
+		t.Errorf("stderr %q: want the line drawn, then cleared once and not redrawn", got)
+	}
+}
