@@ -36,3 +36,16 @@ func TestMeterDefaultInterval(t *testing.T) {
 		t.Errorf("sampled every %d ms, %d samples; want %d and at least 2", st.SampleEveryMS, st.Samples, DefaultInterval.Milliseconds())
 	}
 }
+
+// BenchmarkSample is the cost of one sample: at DefaultInterval, 100 of
+// them per second of a pass.
+func BenchmarkSample(b *testing.B) {
+	m := &Meter{Interval: time.Hour}
+	m.Begin()
+	defer m.End()
+	for b.Loop() {
+		m.mu.Lock()
+		m.sampleLocked()
+		m.mu.Unlock()
+	}
+}
