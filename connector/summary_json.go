@@ -72,6 +72,7 @@ func (j *JSONSummary) Document(e Entry) {
 
 // Finish writes the totals, then closes and renames the file.
 func (j *JSONSummary) Finish(s *Summary) {
+	rt := j.runtime() // ended even when the file could not be written
 	if j.w == nil {
 		return
 	}
@@ -84,7 +85,7 @@ func (j *JSONSummary) Finish(s *Summary) {
 		StopMessage string        `json:"stop_message,omitempty"`
 		Error       string        `json:"error,omitempty"`
 		Runtime     *RuntimeStats `json:"runtime,omitempty"`
-	}{s.FinishedAt.UTC(), s.Elapsed().Milliseconds(), s.Counts, s.Throttle, s.Stop, s.StopMessage, errText(s.Err), j.runtime()}
+	}{s.FinishedAt.UTC(), s.Elapsed().Milliseconds(), s.Counts, s.Throttle, s.Stop, s.StopMessage, errText(s.Err), rt}
 	b, err := json.Marshal(tail)
 	if err != nil {
 		j.fail(err)

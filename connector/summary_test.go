@@ -64,10 +64,15 @@ func TestJSONSummary(t *testing.T) {
 
 func TestJSONSummaryUnwritable(t *testing.T) {
 	js := NewJSONSummary(filepath.Join(t.TempDir(), "missing", "summary.json"))
+	m := &fakeMeter{}
+	js.MeasureRuntime(m)
 	c, _ := newTestConnector(t, newFakeSource("a"), fakeRules{}, &fakeDest{}, Config{Observers: []Observer{js}})
 	_, _ = c.Run(t.Context())
 	if js.Err() == nil {
 		t.Error("Err() = nil for a summary in a missing directory")
+	}
+	if m.begun != 1 || m.ended != 1 {
+		t.Errorf("runtime meter begun %d, ended %d times; want once each, file or no file", m.begun, m.ended)
 	}
 }
 
