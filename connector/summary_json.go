@@ -13,25 +13,36 @@ import (
 // JSONSummary is an Observer that writes the run summary as one JSON object
 // to a file: run_id, mode, started_at, one entry per document (written as
 // they happen, so memory stays flat however many documents a run sees),
-// then finished_at, elapsed_ms, counts, throttling and the stop reason.
+// then finished_at, elapsed_ms, counts, throttling, the stop reason and,
+// with MeasureRuntime, the process's runtime figures over the run.
 //
 // The file appears complete or not at all: it is written next to its final
 // path and renamed in Finish. In loop mode each pass replaces it. Err
 // returns the first write error.
 type JSONSummary struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
-	n    int
-	err  error
+	path  string
+	meter RuntimeMeter
+	f     *os.File
+	w     *bufio.Writer
+	n     int
+	err   error
 }
 
 // NewJSONSummary returns an observer writing the summary to path.
 func NewJSONSummary(path string) *JSONSummary { return &JSONSummary{path: path} }
 
-// Start opens the temporary file and writes the run's header.
+// MeasureRuntime makes each run's summary end with a "runtime" object:
+// what m measured between the run's start and its finish. Call it before
+// the first run.
+func (j *JSONSummary) MeasureRuntime(m RuntimeMeter) { j.meter = m }
+
+// Start opens the temporary file, writes the run's header and starts the
+// runtime meter, if any.
 func (j *JSONSummary) Start(info RunInfo) {
 	j.abandon()
+	if j.meter != nil {
+		j.meter.Begin()
+	}
 	f, err := os.CreateTemp(filepath.Dir(j.path), "."+filepath.Base(j.path)+".*.tmp")
 	if err != nil {
 		j.fail(err)
@@ -61,18 +72,20 @@ func (j *JSONSummary) Document(e Entry) {
 
 // Finish writes the totals, then closes and renames the file.
 func (j *JSONSummary) Finish(s *Summary) {
+	rt := j.runtime() // ended even when the file could not be written
 	if j.w == nil {
 		return
 	}
 	tail := struct {
-		FinishedAt  time.Time  `json:"finished_at"`
-		ElapsedMS   int64      `json:"elapsed_ms"`
-		Counts      Counts     `json:"counts"`
-		Throttle    Throttle   `json:"throttling"`
-		Stop        StopReason `json:"stop_reason,omitempty"`
-		StopMessage string     `json:"stop_message,omitempty"`
-		Error       string     `json:"error,omitempty"`
-	}{s.FinishedAt.UTC(), s.Elapsed().Milliseconds(), s.Counts, s.Throttle, s.Stop, s.StopMessage, errText(s.Err)}
+		FinishedAt  time.Time     `json:"finished_at"`
+		ElapsedMS   int64         `json:"elapsed_ms"`
+		Counts      Counts        `json:"counts"`
+		Throttle    Throttle      `json:"throttling"`
+		Stop        StopReason    `json:"stop_reason,omitempty"`
+		StopMessage string        `json:"stop_message,omitempty"`
+		Error       string        `json:"error,omitempty"`
+		Runtime     *RuntimeStats `json:"runtime,omitempty"`
+	}{s.FinishedAt.UTC(), s.Elapsed().Milliseconds(), s.Counts, s.Throttle, s.Stop, s.StopMessage, errText(s.Err), rt}
 	b, err := json.Marshal(tail)
 	if err != nil {
 		j.fail(err)
@@ -80,6 +93,15 @@ func (j *JSONSummary) Finish(s *Summary) {
 	}
 	j.printf("\n],%s\n", b[1:])
 	j.close(true)
+}
+
+// runtime ends the meter's measurement; nil without a meter.
+func (j *JSONSummary) runtime() *RuntimeStats {
+	if j.meter == nil {
+		return nil
+	}
+	r := j.meter.End()
+	return &r
 }
 
 // Err returns the first error met while writing, or nil.

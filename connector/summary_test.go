@@ -64,10 +64,15 @@ func TestJSONSummary(t *testing.T) {
 
 func TestJSONSummaryUnwritable(t *testing.T) {
 	js := NewJSONSummary(filepath.Join(t.TempDir(), "missing", "summary.json"))
+	m := &fakeMeter{}
+	js.MeasureRuntime(m)
 	c, _ := newTestConnector(t, newFakeSource("a"), fakeRules{}, &fakeDest{}, Config{Observers: []Observer{js}})
 	_, _ = c.Run(t.Context())
 	if js.Err() == nil {
 		t.Error("Err() = nil for a summary in a missing directory")
+	}
+	if m.begun != 1 || m.ended != 1 {
+		t.Errorf("runtime meter begun %d, ended %d times; want once each, file or no file", m.begun, m.ended)
 	}
 }
 
@@ -127,5 +132,45 @@ func TestClip(t *testing.T) {
 	}
 	if clip("short") != "short" {
 		t.Error("clip changed a short message")
+	}
+}
+
+// fakeMeter is a RuntimeMeter returning fixed figures.
+type fakeMeter struct{ begun, ended int }
+
+func (m *fakeMeter) Begin() { m.begun++ }
+func (m *fakeMeter) End() RuntimeStats {
+	m.ended++
+	return RuntimeStats{HeapPeakBytes: 9 << 20, HeapGoalPeakBytes: 10 << 20, GCCycles: 70, Samples: 300, SampleEveryMS: 10}
+}
+
+func TestJSONSummaryRuntime(t *testing.T) {
+	for _, withMeter := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "summary.json")
+		js := NewJSONSummary(path)
+		m := &fakeMeter{}
+		if withMeter {
+			js.MeasureRuntime(m)
+		}
+		c, _ := newTestConnector(t, newFakeSource("a"), fakeRules{}, &fakeDest{}, Config{Observers: []Observer{js}})
+		if _, err := c.Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Runtime *RuntimeStats `json:"runtime"`
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !withMeter && got.Runtime != nil:
+			t.Errorf("no meter: got a runtime section %+v", *got.Runtime)
+		case withMeter && (got.Runtime == nil || got.Runtime.HeapPeakBytes != 9<<20 || got.Runtime.GCCycles != 70 || m.begun != 1 || m.ended != 1):
+			t.Errorf("meter begun %d, ended %d times; runtime section %s", m.begun, m.ended, b)
+		}
 	}
 }

@@ -33,7 +33,6 @@ func commands() []command {
 		{"check", "prove the configuration: Numora key, Dataverse token and WhoAmI, mapping rules", (*app).cmdCheck},
 		{"validate", "check the mapping rules (and, with --online, against Dataverse metadata)", (*app).cmdValidate},
 		{"render", "show what the rules make of one result: the plan, or the exact Dataverse requests", (*app).cmdRender},
-		{"bench", "measure throughput, memory and CPU against emulators, with the ideal bound", (*app).cmdBench},
 		{"version", "print the version and source revision (also --version)", (*app).cmdVersion},
 		{"help", "show help for a command", (*app).cmdHelp},
 	}

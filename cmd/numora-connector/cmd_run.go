@@ -7,6 +7,7 @@ import (
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/internal/runstats"
 )
 
 const usageRun = `Usage: numora-connector run [flags]
@@ -129,13 +130,15 @@ func (a *app) destinationFor(ctx context.Context, cfg *config, log *slog.Logger,
 }
 
 // newConnector builds the connector with its observers: the JSON summary
-// when asked, and a progress line on a terminal.
+// (with the process's heap and GC figures) when asked, and a progress line
+// on a terminal.
 func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, rules connector.Mapper,
 	dst destinations.Destination, dry bool) (*connector.Connector, *connector.JSONSummary, error) {
 	var obs []connector.Observer
 	var js *connector.JSONSummary
 	if cfg.Run.SummaryJSON != "" {
 		js = connector.NewJSONSummary(cfg.Run.SummaryJSON)
+		js.MeasureRuntime(&runstats.Meter{})
 		obs = append(obs, js)
 	}
 	var pr *progress

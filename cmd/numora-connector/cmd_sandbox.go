@@ -10,6 +10,7 @@ import (
 
 	numoraconnector "github.com/numora/numora-connector"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+	"github.com/numora/numora-connector/internal/sandboxenv"
 	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora/numoratest"
@@ -95,17 +96,7 @@ func (sb *sandbox) seed() error {
 			return err
 		}
 	}
-	for _, v := range numoratest.Vendors {
-		if _, err := sb.dv.SeedErr("accounts", map[string]any{"name": v.Name, "accountnumber": v.AccountNumber()}); err != nil {
-			return err
-		}
-	}
-	if sb.dv.Count("teams") == 0 {
-		if _, err := sb.dv.SeedErr("teams", map[string]any{"name": "Accounts Payable"}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sandboxenv.SeedDataverse(sb.dv)
 }
 
 func (sb *sandbox) close() {
@@ -157,12 +148,11 @@ func (a *app) keep(ctx context.Context, sb *sandbox) {
 		fmt.Fprintf(a.stderr, "numora-connector sandbox: writing the CA file: %v\n", err)
 	}
 	sb.numora.Generate(10, 42)
-	fmt.Fprintf(a.stdout, "\nThe emulators stay up until Ctrl-C; 10 new documents wait in the outbox. In another shell:\n\n"+
-		"export NUMORA_BASE_URL=%s\nexport NUMORA_API_KEY=%s\nexport DYNAMICS_URL=%s\n"+
-		"export AZURE_TENANT_ID=%s\nexport AZURE_CLIENT_ID=%s\nexport AZURE_CLIENT_SECRET=%s\n"+
-		"export AZURE_AUTHORITY_HOST=%s\nexport SSL_CERT_FILE=%s\n\nnumora-connector run --mappings mappings.yaml\n",
-		sb.numora.URL, sb.numora.APIKey, sb.dv.URL, sb.dv.TenantID, sb.dv.ClientID, sb.dv.ClientSecret,
-		sb.dv.AuthorityHost, ca)
+	fmt.Fprint(a.stdout, "\nThe emulators stay up until Ctrl-C; 10 new documents wait in the outbox. In another shell:\n\n")
+	for _, kv := range sandboxenv.Env(sb.numora.URL, sb.numora.APIKey, sb.dv, ca) {
+		fmt.Fprintf(a.stdout, "export %s\n", kv)
+	}
+	fmt.Fprint(a.stdout, "\nnumora-connector run --mappings mappings.yaml\n")
 	<-ctx.Done()
 }
 

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 )
@@ -40,7 +41,7 @@ func (r benchRow) ratio() float64 {
 }
 
 // benchMode runs the connector once against fresh emulators.
-func benchMode(ctx context.Context, o benchOptions, limited bool) (benchRow, error) {
+func benchMode(ctx context.Context, o benchOptions, limited bool, p *progress) (benchRow, error) {
 	spec, name := o.env, "open"
 	spec.limits = noLimits
 	if limited {
@@ -51,10 +52,12 @@ func benchMode(ctx context.Context, o benchOptions, limited bool) (benchRow, err
 		return benchRow{}, err
 	}
 	defer env.close()
+	p.begin(name, spec.docs, env.slow.delivered)
 	child, err := runChild(ctx, o.binary, env, o.concurrency)
 	if err != nil {
 		return benchRow{}, err
 	}
+	p.end(child.counts.Delivered, child.elapsed)
 	st := env.dv.Stats()
 	row := benchRow{name: name, docs: spec.docs, child: child, elapsed: child.elapsed,
 		delivered: child.counts.Delivered, failed: child.counts.Failed + child.counts.LeftForRetry,
@@ -90,7 +93,7 @@ func boundFor(o benchOptions, spec envSpec, st dataversetest.Stats) boundInput {
 }
 
 // benchSequential runs the baseline on fresh emulators without limits.
-func benchSequential(ctx context.Context, o benchOptions) (*benchRow, error) {
+func benchSequential(ctx context.Context, o benchOptions, p *progress) (*benchRow, error) {
 	spec := o.env
 	spec.docs, spec.limits = o.baselineDocs, noLimits
 	env, err := startBenchEnv(spec)
@@ -98,10 +101,12 @@ func benchSequential(ctx context.Context, o benchOptions) (*benchRow, error) {
 		return nil, err
 	}
 	defer env.close()
+	p.begin("sequential", spec.docs, env.slow.delivered)
 	n, elapsed, err := runSequential(ctx, env, o.baselineDocs)
 	if err != nil {
 		return nil, err
 	}
+	p.end(n, elapsed)
 	st := env.dv.Stats()
 	return &benchRow{name: "sequential", docs: spec.docs, delivered: n, failed: spec.docs - n, elapsed: elapsed,
 		dvReqs: st.Requests, nmReqs: env.slow.requests.Load()}, nil
@@ -117,7 +122,7 @@ type benchReport struct {
 
 func (r *benchReport) write(w io.Writer) {
 	o := r.opts
-	fmt.Fprintf(w, "numora-connector bench: invoices with %d line items, latency %v per request, execution %v per operation, "+
+	fmt.Fprintf(w, "numora-bench: invoices with %d line items, latency %v per request, execution %v per operation, "+
 		"concurrency %d, GOMAXPROCS %d\n", o.env.lines, o.env.latency, o.env.execTime, o.concurrencyOf(), runtime.GOMAXPROCS(0))
 	if len(modesOf(o.mode)) > 0 && o.mode != "open" {
 		l := o.limits
@@ -148,9 +153,9 @@ func (row benchRow) line() string {
 		return strings.Join(cells, "\t") + "\t"
 	}
 	c := row.child
-	heap := "no GC ran"
-	if c.gcs > 0 {
-		heap = mib(c.peakHeap)
+	heap := "-" // a connector that does not report its runtime figures
+	if c.runtime != nil {
+		heap = mib(int64(c.runtime.HeapPeakBytes))
 	}
 	cells = append(cells, fmt.Sprint(row.throttled), round(row.elapsed), round(row.ideal.elapsed), row.ideal.by,
 		fmt.Sprintf("%.2f", row.ratio()), fmt.Sprintf("%.1f", row.sustained),
@@ -163,9 +168,9 @@ func (r *benchReport) writeNotes(w io.Writer) {
 	fmt.Fprintln(w)
 	for _, row := range r.rows {
 		fmt.Fprintf(w, "%s: ideal %.1f docs/s over the run (%s), %.1f docs/s sustained (%s); %.2f%% of Dataverse requests got 429; "+
-			"%d token request(s); process wall %v, %d GCs, %d throttling pauses",
+			"%d token request(s); process wall %v, %s, %d throttling pauses",
 			row.name, row.ideal.docsPerSecond(row.docs), row.ideal.by, row.steady.docsPerSecond, row.steady.by,
-			100*float64(row.throttled)/float64(max(row.dvReqs, 1)), row.tokens, round(row.child.wall), row.child.gcs,
+			100*float64(row.throttled)/float64(max(row.dvReqs, 1)), row.tokens, round(row.child.wall), gcs(row.child.runtime),
 			row.child.throttle.Waits)
 		if b := r.baseline; b != nil && b.delivered > 0 {
 			fmt.Fprintf(w, "; %.1f× the sequential baseline", row.docsPerSecond()/b.docsPerSecond())
@@ -178,7 +183,7 @@ func (r *benchReport) writeNotes(w io.Writer) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "peak heap: from the child's GODEBUG=gctrace=1 (largest heap at a collection, 1 MB steps); "+
+	fmt.Fprintf(w, "peak heap: the child's own runtime/metrics, heap objects sampled every 10 ms during the pass; "+
 		"peak RSS: the child's VmHWM (Linux; elsewhere rusage); CPU: the child's rusage. Bench total %v.\n",
 		round(time.Since(r.started)))
 }
@@ -193,11 +198,11 @@ func (r *benchReport) exitCode(stderr io.Writer) int {
 	}
 	for _, row := range rows {
 		if row.delivered != row.docs {
-			fmt.Fprintf(stderr, "numora-connector bench: %s: %d of %d documents delivered\n", row.name, row.delivered, row.docs)
+			fmt.Fprintf(stderr, "numora-bench: %s: %d of %d documents delivered\n", row.name, row.delivered, row.docs)
 			code = exitProblems
 		}
 		if m := r.opts.maxRatio; m > 0 && row.ideal != nil && row.ratio() > m {
-			fmt.Fprintf(stderr, "numora-connector bench: %s: elapsed/ideal %.2f exceeds --max-ratio %.2f\n", row.name, row.ratio(), m)
+			fmt.Fprintf(stderr, "numora-bench: %s: elapsed/ideal %.2f exceeds --max-ratio %.2f\n", row.name, row.ratio(), m)
 			code = exitProblems
 		}
 	}
@@ -212,6 +217,14 @@ func round(d time.Duration) string {
 		return d.Round(10 * time.Millisecond).String()
 	}
 	return d.Round(time.Millisecond).String()
+}
+
+// gcs says how many collections ran during the pass.
+func gcs(rt *connector.RuntimeStats) string {
+	if rt == nil {
+		return "GCs not reported"
+	}
+	return fmt.Sprintf("%d GCs", rt.GCCycles)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }

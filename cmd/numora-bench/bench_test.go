@@ -1,13 +1,51 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"math"
-	"os/exec"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
+// binary is the connector, built once for the tests the way the command
+// builds it when it has none.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "numora-bench-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary, err = buildConnector(context.Background(), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one run of the command.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// benchRun runs the command in this process against the built connector.
+func benchRun(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb strings.Builder
+	b := &bench{stdout: &out, stderr: &errb}
+	code := b.run(t.Context(), append([]string{"--binary", binary}, args...))
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
 func TestIdealBound(t *testing.T) {
 	base := boundInput{docs: 5000, opsPerDoc: 6, latency: 20 * time.Millisecond, execTime: 2 * time.Millisecond,
 		concurrency: 32, dvConcurrency: 52, docsPerRequest: 10, extraRequests: 12}
@@ -76,23 +114,62 @@ func TestSteadyRate(t *testing.T) {
 
 func TestScanStderr(t *testing.T) {
 	in := strings.Join([]string{
-		"gc 1 @0.004s 3%: 0.015+0.58+0.012 ms clock, 0.030+0.21/0.44/0.11+0.024 ms cpu, 3->4->1 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P",
 		`{"level":"WARN","msg":"dynamics365: retrying","code":"crm_429"}`,
-		"gc 2 @0.100s 2%: 0.01+1.1+0.01 ms clock, 0.02+0.5/0.9/0.1+0.02 ms cpu, 7->9->2 MB, 8 MB goal, 0 MB stacks, 0 MB globals, 2 P",
 		"",
 		`{"level":"ERROR","msg":"` + strings.Repeat("x", 400) + `"}`,
 		`{"level":"WARN","msg":"third"}`,
 	}, "\n")
 	var r childRun
 	r.scanStderr(strings.NewReader(in))
-	if r.gcs != 2 || r.peakHeap != 9<<20 {
-		t.Errorf("got %d GCs and a peak heap of %d, want 2 and 9 MB", r.gcs, r.peakHeap)
-	}
 	if r.logLines != 3 || len(r.problems) != 2 || len(r.problems[1]) > 245 {
 		t.Errorf("got %d log lines, kept %q; want 3, the first two, shortened", r.logLines, r.problems)
 	}
 }
 
+func TestReadSummary(t *testing.T) {
+	dir := t.TempDir()
+	tail := `"finished_at":"2026-03-24T03:00:06Z","elapsed_ms":6400,"counts":{"seen":5,"delivered":5},"throttling":{"waits":2,"waited_ms":10}`
+	tests := []struct {
+		name, summary string
+		heap, gcs     string
+	}{
+		{"with runtime figures", `{"entries":[],` + tail + `,"runtime":{"heap_peak_bytes":9437184,"gc_cycles":70}}`, "9 MB", "70 GCs"},
+		{"from an older connector", `{"entries":[],` + tail + `}`, "-", "GCs not reported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "summary.json")
+			if err := os.WriteFile(path, []byte(tt.summary), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := &childRun{}
+			if err := r.readSummary(path); err != nil {
+				t.Fatal(err)
+			}
+			row := benchRow{name: "open", docs: 5, delivered: 5, elapsed: r.elapsed, child: r, ideal: &bound{elapsed: time.Second}}
+			if r.elapsed != 6400*time.Millisecond || r.counts.Delivered != 5 || r.throttle.Waits != 2 {
+				t.Errorf("read %v, %+v, %d waits", r.elapsed, r.counts, r.throttle.Waits)
+			}
+			if cells := strings.Split(row.line(), "\t"); cells[13] != tt.heap || gcs(r.runtime) != tt.gcs {
+				t.Errorf("peak heap cell %q, %q; want %q, %q", cells[13], gcs(r.runtime), tt.heap, tt.gcs)
+			}
+		})
+	}
+}
+
+func TestSiblingOf(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "numora-bench")
+	if _, ok := siblingOf(exe); ok {
+		t.Error("found a connector in an empty directory")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "numora-connector"+exeSuffix()), nil, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := siblingOf(exe); !ok || got != filepath.Join(dir, "numora-connector"+exeSuffix()) {
+		t.Errorf("siblingOf = %q, %v", got, ok)
+	}
+}
 func TestSustained(t *testing.T) {
 	h := &slowHandler{}
 	start := time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)
@@ -109,21 +186,6 @@ func TestSustained(t *testing.T) {
 	}
 }
 
-// benchRun runs the bench command of the test binary.
-func benchRun(t *testing.T, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(binary, append([]string{"bench"}, args...)...)
-	cmd.Dir = t.TempDir()
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
-	if err != nil && r.code < 0 {
-		t.Fatalf("bench %v: %v", args, err)
-	}
-	return r
-}
-
 func TestBenchCommand(t *testing.T) {
 	r := benchRun(t, "--docs", "40", "--latency", "2ms", "--exec-time", "0", "--baseline-docs", "5",
 		"--limit-requests", "8", "--limit-window", "1s", "--max-ratio", "100")
@@ -136,6 +198,17 @@ func TestBenchCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// The connector reported its runtime figures; progress went to stderr
+	// only, as plain lines (stderr is not a terminal).
+	if strings.Contains(r.stdout, "GCs not reported") || strings.Contains(r.stdout, "documents delivered in") {
+		t.Errorf("stdout lacks the runtime figures or has progress in it:\n%s", r.stdout)
+	}
+	for _, want := range []string{"numora-bench: open: 40 documents, running\n", "numora-bench: open: 40 of 40 documents delivered in ",
+		"numora-bench: limited: 40 of 40 documents delivered in ", "numora-bench: sequential: 5 of 5 documents delivered in "} {
+		if !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, clearLine) {
+			t.Errorf("stderr lacks %q or has a status line:\n%s", want, r.stderr)
+		}
+	}
 }
 
 func TestBenchRatioGuard(t *testing.T) {
@@ -145,5 +218,22 @@ func TestBenchRatioGuard(t *testing.T) {
 	}
 	if r := benchRun(t, "--mode", "fast"); r.code != exitUsage {
 		t.Errorf("--mode fast: got exit %d, want 2", r.code)
+	}
+}
+
+func TestAbsolute(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"./old-connector":       filepath.Join(wd, "old-connector"),
+		"bin/numora-connector":  filepath.Join(wd, "bin", "numora-connector"),
+		"/opt/numora-connector": "/opt/numora-connector",
+		"numora-connector":      "numora-connector", // looked up in PATH
+	} {
+		if got, err := absolute(in); err != nil || got != want {
+			t.Errorf("absolute(%q) = %q, %v; want %q", in, got, err, want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	numoraconnector "github.com/numora/numora-connector"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+	"github.com/numora/numora-connector/internal/sandboxenv"
 	"github.com/numora/numora-connector/numora/numoratest"
 )
 
@@ -54,6 +55,13 @@ func (h *slowHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.callbacks = append(h.callbacks, time.Now())
 		h.mu.Unlock()
 	}
+}
+
+// delivered counts the delivery callbacks answered so far.
+func (h *slowHandler) delivered() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.callbacks)
 }
 
 // sustained is the throughput of the second half of the run: the second
@@ -111,15 +119,8 @@ func startBenchEnv(spec envSpec) (*benchEnv, error) {
 }
 
 func (e *benchEnv) seed(spec envSpec) error {
-	for _, v := range numoratest.Vendors {
-		if _, err := e.dv.SeedErr("accounts", map[string]any{"name": v.Name, "accountnumber": v.AccountNumber()}); err != nil {
-			return err
-		}
-	}
-	if e.dv.Count("teams") == 0 {
-		if _, err := e.dv.SeedErr("teams", map[string]any{"name": "Accounts Payable"}); err != nil {
-			return err
-		}
+	if err := sandboxenv.SeedDataverse(e.dv); err != nil {
+		return err
 	}
 	e.numora.GenerateInvoices(spec.docs, spec.seed, spec.lines)
 	if err := e.dv.WriteCAFile(e.caFile()); err != nil {
@@ -135,13 +136,8 @@ func (e *benchEnv) numoraURL() string { return e.hs.URL }
 // childEnv is the environment pointing a connector at the emulators; the
 // Go runtime's GOGC, GOMEMLIMIT and GOMAXPROCS pass through when set.
 func (e *benchEnv) childEnv() []string {
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir,
-		"NUMORA_BASE_URL=" + e.numoraURL(), "NUMORA_API_KEY=" + e.numora.APIKey,
-		"DYNAMICS_URL=" + e.dv.URL, "AZURE_TENANT_ID=" + e.dv.TenantID, "AZURE_CLIENT_ID=" + e.dv.ClientID,
-		"AZURE_CLIENT_SECRET=" + e.dv.ClientSecret, "AZURE_AUTHORITY_HOST=" + e.dv.AuthorityHost,
-		"SSL_CERT_FILE=" + e.caFile(), "CONNECTOR_MAPPINGS=" + e.rulesFile(),
-	}
+	env := append(sandboxenv.Env(e.numoraURL(), e.numora.APIKey, e.dv, e.caFile()),
+		"PATH="+os.Getenv("PATH"), "HOME="+e.dir, "CONNECTOR_MAPPINGS="+e.rulesFile())
 	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)

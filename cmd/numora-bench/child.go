@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,20 +17,20 @@ import (
 	"github.com/numora/numora-connector/connector"
 )
 
-// childRun is what one connector process did, measured from outside: its
-// summary, its resource usage (rusage) and its heap (GODEBUG=gctrace=1).
+// childRun is what one connector process did: its summary (with its own
+// runtime/metrics figures: heap, GC), and its resource usage measured from
+// outside (rusage, VmHWM).
 type childRun struct {
 	code      int
 	wall      time.Duration // process start to exit
 	elapsed   time.Duration // the pass, from the summary
 	counts    connector.Counts
 	throttle  connector.Throttle
-	maxRSS    int64         // bytes: polled VmHWM on Linux, else rusage
-	cpu       time.Duration // user + system
-	peakHeap  int64         // bytes; 0 when no GC ran
-	gcs       int
-	logLines  int      // warnings and errors the child logged
-	problems  []string // the first of them, shortened
+	maxRSS    int64                   // bytes: polled VmHWM on Linux, else rusage
+	cpu       time.Duration           // user + system
+	runtime   *connector.RuntimeStats // nil: a connector too old to report it
+	logLines  int                     // warnings and errors the child logged
+	problems  []string                // the first of them, shortened
 	exitError string
 }
 
@@ -44,7 +43,7 @@ func runChild(ctx context.Context, binary string, env *benchEnv, concurrency int
 	}
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = env.dir
-	cmd.Env = append(env.childEnv(), "GODEBUG=gctrace=1")
+	cmd.Env = env.childEnv()
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -75,26 +74,14 @@ func runChild(ctx context.Context, binary string, env *benchEnv, concurrency int
 	return r, nil
 }
 
-// gcLine matches the heap figures of a gctrace line: "4->5->1 MB".
-var gcLine = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB`)
-
-// scanStderr reads the child's stderr to the end: gctrace lines give the
-// peak heap (the largest heap size at the start or end of a collection);
-// the first few log lines are kept for the report.
+// scanStderr reads the child's stderr to the end: it counts the lines the
+// connector logged (warnings and errors) and keeps the first few for the
+// report.
 func (r *childRun) scanStderr(rd io.Reader) {
 	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if m := gcLine.FindStringSubmatch(line); m != nil {
-			r.gcs++
-			for _, s := range m[1:3] {
-				if mb, err := strconv.ParseInt(s, 10, 64); err == nil {
-					r.peakHeap = max(r.peakHeap, mb<<20)
-				}
-			}
-			continue
-		}
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
@@ -105,8 +92,8 @@ func (r *childRun) scanStderr(rd io.Reader) {
 	}
 }
 
-// readSummary reads the counts, the pass's elapsed time and the throttling
-// from the summary file.
+// readSummary reads the counts, the pass's elapsed time, the throttling
+// and the runtime figures from the summary file.
 func (r *childRun) readSummary(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -114,16 +101,17 @@ func (r *childRun) readSummary(path string) error {
 	}
 	defer f.Close()
 	var s struct {
-		ElapsedMS int64               `json:"elapsed_ms"`
-		Counts    connector.Counts    `json:"counts"`
-		Throttle  struct{ Waits int } `json:"throttling"`
-		Error     string              `json:"error"`
+		ElapsedMS int64                   `json:"elapsed_ms"`
+		Counts    connector.Counts        `json:"counts"`
+		Throttle  struct{ Waits int }     `json:"throttling"`
+		Error     string                  `json:"error"`
+		Runtime   *connector.RuntimeStats `json:"runtime"`
 	}
 	if err := json.NewDecoder(f).Decode(&s); err != nil {
 		return fmt.Errorf("reading the connector's summary: %w", err)
 	}
 	r.elapsed = time.Duration(s.ElapsedMS) * time.Millisecond
-	r.counts, r.throttle.Waits, r.exitError = s.Counts, s.Throttle.Waits, s.Error
+	r.counts, r.throttle.Waits, r.exitError, r.runtime = s.Counts, s.Throttle.Waits, s.Error, s.Runtime
 	return nil
 }
 

@@ -1,0 +1,201 @@
+// Command numora-bench measures numora-connector against both emulators on
+// loopback: throughput, requests per document, 429s, the ideal bound and
+// the ratio to it, peak heap and RSS, and CPU per document.
+//
+// Run "numora-bench --help" for the flags, and see docs/performance.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+)
+
+const usage = `Usage: numora-bench [flags]
+
+Measures numora-connector against both emulators on loopback, each
+answering after --latency per request. For each mode it seeds --docs
+invoices with --lines line items, runs the connector's "run" command as a
+child process (so its peak RSS and CPU time are its own), and prints one
+table: documents per second, Dataverse and Numora requests per document,
+429s, elapsed time, the ideal bound for the mode and the ratio
+elapsed/ideal, peak heap and RSS, and CPU seconds per 1,000 documents. A
+sequential baseline (one document and one request at a time) runs last, on
+fresh emulators.
+
+The connector measured is --binary, else a numora-connector next to this
+executable, else one built from this module's source with "go build".
+Progress goes to stderr, the table to stdout.
+
+Modes: "open" has no service-protection limits; "limited" turns on
+Dataverse's limits, scaled down (--limit-* flags). See docs/performance.md
+for the bound's formula.
+
+Exit status: 0, or 1 when a document was not delivered or, with
+--max-ratio, when a mode's elapsed/ideal exceeds it; 2 for a usage error.
+
+Examples:
+  go run ./cmd/numora-bench
+  go run ./cmd/numora-bench --docs 50000 --mode open
+  numora-bench --docs 200 --latency 5ms --baseline-docs 10 --max-ratio 2
+  numora-bench --binary ./old-connector
+`
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitProblems = 1 // a document not delivered, a ratio over --max-ratio, or an error
+	exitUsage    = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := &bench{stdout: os.Stdout, stderr: os.Stderr, stderrTTY: term.IsTerminal(int(os.Stderr.Fd()))}
+	code := b.run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// bench is one invocation of the command: its streams.
+type bench struct {
+	stdout, stderr io.Writer
+	stderrTTY      bool
+}
+
+// benchOptions are the command's settings.
+type benchOptions struct {
+	env          envSpec
+	mode         string
+	concurrency  int
+	baselineDocs int
+	maxRatio     float64
+	binary       string
+	limits       dataversetest.Limits
+}
+
+// run measures each mode and the baseline, prints the table and returns
+// the exit code.
+func (b *bench) run(ctx context.Context, args []string) int {
+	o, code, ok := b.flags(args)
+	if !ok {
+		return code
+	}
+	p := newProgress(b.stderr, b.stderrTTY)
+	stopProgress := p.redraw(ctx, 200*time.Millisecond)
+	defer stopProgress()
+	fail := func(err error) int {
+		stopProgress()
+		fmt.Fprintf(b.stderr, "numora-bench: %v\n", err)
+		return exitProblems
+	}
+	binary, cleanup, err := connectorBinary(ctx, o.binary, p)
+	if err != nil {
+		return fail(err)
+	}
+	defer cleanup()
+	o.binary = binary
+	rep := &benchReport{opts: o, started: time.Now()}
+	for _, limited := range modesOf(o.mode) {
+		row, err := benchMode(ctx, o, limited, p)
+		if err != nil {
+			return fail(err)
+		}
+		rep.rows = append(rep.rows, row)
+	}
+	if o.baselineDocs > 0 {
+		row, err := benchSequential(ctx, o, p)
+		if err != nil {
+			return fail(err)
+		}
+		rep.baseline = row
+	}
+	stopProgress()
+	rep.write(b.stdout)
+	return rep.exitCode(b.stderr)
+}
+
+func (b *bench) flags(args []string) (benchOptions, int, bool) {
+	fs := flag.NewFlagSet("numora-bench", flag.ContinueOnError)
+	fs.SetOutput(b.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fmt.Fprintln(fs.Output(), "\nFlags:")
+		fs.PrintDefaults()
+	}
+	o := benchOptions{}
+	fs.IntVar(&o.env.docs, "docs", 5000, "documents to seed per mode (invoices)")
+	fs.IntVar(&o.env.lines, "lines", 5, "line items per invoice")
+	fs.Int64Var(&o.env.seed, "seed", 1, "generator seed")
+	fs.DurationVar(&o.env.latency, "latency", 20*time.Millisecond, "latency added to every request by both emulators")
+	fs.DurationVar(&o.env.execTime, "exec-time", 2*time.Millisecond, "Dataverse server execution time per operation (slept, and counted toward the execution limit)")
+	fs.StringVar(&o.mode, "mode", "both", "open (no service-protection limits), limited, or both")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "the connector's --concurrency (default: its own default)")
+	fs.IntVar(&o.baselineDocs, "baseline-docs", 50, "documents for the sequential baseline (0 skips it)")
+	fs.Float64Var(&o.maxRatio, "max-ratio", 0, "exit 1 when a mode's elapsed/ideal exceeds this (0: no check)")
+	fs.StringVar(&o.binary, "binary", "", "connector binary to measure (default: numora-connector next to this one, else built with go build)")
+	fs.IntVar(&o.limits.Concurrent, "limit-concurrent", 52, "limited mode: concurrent requests")
+	fs.IntVar(&o.limits.Requests, "limit-requests", 200, "limited mode: requests per window")
+	fs.DurationVar(&o.limits.ExecTime, "limit-exec", 40*time.Second, "limited mode: execution time per window")
+	fs.DurationVar(&o.limits.Window, "limit-window", 10*time.Second, "limited mode: the sliding window")
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return o, exitOK, false
+	case err != nil:
+		return o, exitUsage, false // the flag package printed the problem and usage
+	case fs.NArg() > 0:
+		fmt.Fprintf(b.stderr, "numora-bench: unexpected argument %q\n", fs.Arg(0))
+		return o, exitUsage, false
+	}
+	if err := o.validate(); err != nil {
+		fmt.Fprintf(b.stderr, "numora-bench: %v\n", err)
+		return o, exitUsage, false
+	}
+	return o, exitOK, true
+}
+
+func (o benchOptions) validate() error {
+	switch {
+	case o.env.docs < 1:
+		return fmt.Errorf("--docs must be at least 1")
+	case o.env.lines < 0 || o.env.lines > 100:
+		return fmt.Errorf("--lines must be between 0 and 100")
+	case modesOf(o.mode) == nil:
+		return fmt.Errorf("--mode must be open, limited or both, not %q", o.mode)
+	case o.env.latency < 0 || o.env.execTime < 0:
+		return fmt.Errorf("--latency and --exec-time must not be negative")
+	}
+	return nil
+}
+
+// modesOf lists the modes to run: false = open, true = limited.
+func modesOf(mode string) []bool {
+	switch mode {
+	case "open":
+		return []bool{false}
+	case "limited":
+		return []bool{true}
+	case "both":
+		return []bool{false, true}
+	}
+	return nil
+}
+
+// concurrencyOf is the documents in flight the child runs with.
+func (o benchOptions) concurrencyOf() int {
+	if o.concurrency > 0 {
+		return o.concurrency
+	}
+	return connector.DefaultConcurrency
+}
