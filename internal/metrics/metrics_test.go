@@ -18,7 +18,7 @@ import (
 type fakeDest struct{}
 
 func (fakeDest) Throttling() (int, time.Duration) { return 3, 1500 * time.Millisecond }
-func (fakeDest) BreakerState() string           { return "open" }
+func (fakeDest) BreakerState() string             { return "open" }
 
 // parse reads a text exposition with Prometheus's own parser.
 func parse(t *testing.T, path string) map[string]*dto.MetricFamily {
