@@ -99,7 +99,9 @@ func (q *Queue) Retry(it Item, notBefore time.Time, count bool) (int, error) {
 func (q *Queue) Release(it Item) {
 	q.mu.Lock()
 	delete(q.inFlight, it.DocumentID)
-	q.signal()
+	if !q.closed {
+		q.signal()
+	}
 	q.mu.Unlock()
 }
 
@@ -202,4 +204,15 @@ func (q *Queue) Stats() Stats {
 		s.Oldest = max(s.Oldest, now.Sub(it.Received))
 	}
 	return s
+}
+
+// ReleaseAll gives back every entry in flight, unchanged: the pass that
+// took them ended without attempting them.
+func (q *Queue) ReleaseAll() {
+	q.mu.Lock()
+	clear(q.inFlight)
+	if !q.closed {
+		q.signal()
+	}
+	q.mu.Unlock()
 }
