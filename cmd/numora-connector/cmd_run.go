@@ -45,6 +45,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 	fs.numoraFlags()
 	fs.dynamicsFlags()
 	fs.runFlags()
+	fs.metricsFileFlag()
 	dry := fs.Bool("dry-run", false, "map and print what would be written; write and report nothing")
 	if code, ok := a.parse(fs, args); !ok {
 		return code
@@ -90,9 +91,13 @@ func (a *app) runPoll(ctx context.Context, cfg *config, log *slog.Logger, dry bo
 	if err != nil {
 		return a.fail("run", err)
 	}
+	fw, x := a.runMetrics(cfg, log, x)
 	dst, err := a.destinationFor(ctx, cfg, log, dry, x)
 	if err != nil {
 		return a.fail("run", err)
+	}
+	if fw != nil {
+		fw.WatchDestination(dst)
 	}
 	if c, ok := dst.(destinations.Closer); ok {
 		defer c.Close()
@@ -136,6 +141,7 @@ func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, 
 		a.errWriter()
 		obs = append(obs, newProgress(a.line))
 	}
+	obs = append(obs, a.observers...)
 	conn, err := connector.New(src, rules, dst, connector.Config{
 		Provider: cfg.Numora.Provider, Concurrency: cfg.Run.Concurrency, PageSize: cfg.Numora.PageSize,
 		DryRun: dry, DryRunOutput: a.stdout, StopGrace: cfg.Run.StopGrace, DispatchTimeout: cfg.Run.DispatchTimeout,

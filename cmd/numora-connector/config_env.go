@@ -35,6 +35,7 @@ func (c *config) applyEnv(getenv func(string) string) {
 	sec(&c.Dynamics.CertificatePassword, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
 	str(&c.Dynamics.AuthorityHost, "AZURE_AUTHORITY_HOST")
 	str(&c.Mappings, "CONNECTOR_MAPPINGS")
+	c.applyServeEnv(getenv)
 }
 
 // applyDefaults fills what nobody set.
@@ -51,11 +52,12 @@ func (c *config) applyDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	c.serveDefaults()
 }
 
 // needs says which parts of the configuration a command uses.
 type needs struct {
-	numora, dynamics, mappings bool
+	numora, dynamics, mappings, serve bool
 }
 
 // validate returns every problem of the configuration, one message each.
@@ -76,6 +78,9 @@ func (c *config) validate(n needs) []string {
 		}
 	}
 	p = append(p, c.validateNumbers()...)
+	if n.serve {
+		p = append(p, c.validateServe()...)
+	}
 	if !oneOf(c.Log.Format, "auto", "text", "json") {
 		add("log format %q: want auto, text or json", c.Log.Format)
 	}

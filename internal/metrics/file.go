@@ -53,17 +53,24 @@ func (m *Metrics) WriteFile(path string) error {
 // finishes. Err returns the last write's error.
 type FileWriter struct {
 	*Metrics
-	path string
-	err  error
+	path  string
+	err   error
+	onErr func(error)
 }
 
-// NewFileWriter returns an observer writing m to path after every run.
-func NewFileWriter(m *Metrics, path string) *FileWriter { return &FileWriter{Metrics: m, path: path} }
+// NewFileWriter returns an observer writing m to path after every run;
+// onErr, when not nil, is told of a failed write.
+func NewFileWriter(m *Metrics, path string, onErr func(error)) *FileWriter {
+	return &FileWriter{Metrics: m, path: path, onErr: onErr}
+}
 
 // Finish records the run, then writes the file.
 func (w *FileWriter) Finish(s *connector.Summary) {
 	w.Metrics.Finish(s)
 	w.err = w.WriteFile(w.path)
+	if w.err != nil && w.onErr != nil {
+		w.onErr(w.err)
+	}
 }
 
 // Err is the last write's error, or nil.

@@ -70,7 +70,7 @@ func TestWriteFile(t *testing.T) {
 	m.Notification("webhooks", "accepted")
 	m.Notification("webhooks", "bad_signature")
 	path := filepath.Join(t.TempDir(), "numora.prom")
-	w := NewFileWriter(m, path)
+	w := NewFileWriter(m, path, nil)
 	w.Document(connector.Entry{Outcome: connector.Delivered, DurationMS: 20})
 	w.Document(connector.Entry{Outcome: connector.Delivered, DurationMS: 40})
 	w.Document(connector.Entry{Outcome: connector.LeftForRetry})

@@ -216,3 +216,14 @@ func (q *Queue) ReleaseAll() {
 	}
 	q.mu.Unlock()
 }
+
+// Ping reports whether the queue can be read: ErrClosed after Close.
+func (q *Queue) Ping() error {
+	q.mu.Lock()
+	closed := q.closed
+	q.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return q.db.View(func(*bolt.Tx) error { return nil })
+}
