@@ -38,6 +38,7 @@ type Server struct {
 	requests  requestLog
 	dispatchO numora.Status
 	dispatchD time.Duration
+	notify    *notifier // nil: no notifications are sent
 }
 
 // New returns a Server that is not listening: use it as an http.Handler.
