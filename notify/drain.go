@@ -37,6 +37,11 @@ type DrainConfig struct {
 	// PassPause is the wait before a new pass when one stopped early
 	// (breaker open, Numora refusing the key); default 10s.
 	PassPause time.Duration
+	// Slots bounds the documents taken from the queue and not yet settled;
+	// set it to the connector's concurrency, so that a notification for a
+	// document waiting its turn merges into its queued entry rather than
+	// into one already taken. Default 48.
+	Slots int
 	// Latency observes the time from notification to outcome; optional.
 	Latency func(time.Duration)
 	Logger  *slog.Logger
@@ -51,6 +56,7 @@ type Drainer struct {
 
 	mu       sync.Mutex
 	inFlight map[string]queue.Item
+	slots    chan struct{} // one token per document taken and not settled
 	settling sync.WaitGroup
 }
 
@@ -68,7 +74,10 @@ func NewDrainer(cfg DrainConfig) *Drainer {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Drainer{cfg: cfg, inFlight: map[string]queue.Item{}}
+	if cfg.Slots <= 0 {
+		cfg.Slots = connector.DefaultConcurrency
+	}
+	return &Drainer{cfg: cfg, inFlight: map[string]queue.Item{}, slots: make(chan struct{}, cfg.Slots)}
 }
 
 // Run runs passes until ctx is cancelled; a pass that stops early is
@@ -105,8 +114,14 @@ func errString(err error) string {
 func (d *Drainer) intake(ctx context.Context) iter.Seq2[numora.OutboxItem, error] {
 	return func(yield func(numora.OutboxItem, error) bool) {
 		for ctx.Err() == nil { // Take would hand out a ready entry even after ctx ended
+			select {
+			case d.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			it, err := d.cfg.Queue.Take(ctx)
 			if err != nil {
+				<-d.slots
 				if ctx.Err() == nil && !errors.Is(err, queue.ErrClosed) {
 					yield(numora.OutboxItem{}, err)
 				}
@@ -127,6 +142,9 @@ func (d *Drainer) releaseAll() {
 	d.mu.Lock()
 	clear(d.inFlight)
 	d.mu.Unlock()
+	for len(d.slots) > 0 {
+		<-d.slots
+	}
 	d.cfg.Queue.ReleaseAll()
 }
 
@@ -147,5 +165,8 @@ func (d *Drainer) Document(e connector.Entry) {
 	if !ok {
 		return
 	}
-	d.settling.Go(func() { d.settle(it, e) })
+	d.settling.Go(func() {
+		d.settle(it, e)
+		<-d.slots // after the settle: the document is not taken again before it
+	})
 }

@@ -146,7 +146,7 @@ func (a *app) buildServe(ctx context.Context, cfg *config, log *slog.Logger, x e
 func (a *app) buildDrain(cfg *config, log *slog.Logger, p *serveParts, rules connector.Mapper) error {
 	var conn *connector.Connector
 	p.drainer = notify.NewDrainer(notify.DrainConfig{Queue: p.q, Logger: log, Latency: p.m.NotifyLatency,
-		RetryDelay: cfg.Serve.RetryDelay, MaxAttempts: cfg.Serve.MaxAttempts,
+		RetryDelay: cfg.Serve.RetryDelay, MaxAttempts: cfg.Serve.MaxAttempts, Slots: cfg.concurrency(),
 		Serve: func(ctx context.Context, in connector.Intake) (*connector.Summary, error) { return conn.Serve(ctx, in) }})
 	var err error
 	conn, err = connector.New(p.src, rules, p.dst, connector.Config{
