@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -31,16 +32,26 @@ type serveConfig struct {
 	// MaxAttempts is the number of failed attempts before a document leaves
 	// the queue; default 10.
 	MaxAttempts int `yaml:"max_attempts"`
-	// Secrets are the shared webhook secrets (NUMORA_WEBHOOK_SECRET: one or
-	// more, separated by spaces or newlines, the current one first during
-	// a rotation). Environment only.
+	// Secrets are the shared webhook secrets (NUMORA_WEBHOOK_SECRET, or the
+	// file NUMORA_WEBHOOK_SECRET_FILE names: one or more, separated by
+	// spaces or newlines, during a rotation both). Environment only.
 	Secrets secret.String `yaml:"-"`
+	// secretsFileErr is the error reading NUMORA_WEBHOOK_SECRET_FILE.
+	secretsFileErr error
 }
 
 // applyServeEnv reads the serve command's environment variables.
 func (c *config) applyServeEnv(getenv func(string) string) {
 	if v := getenv("NUMORA_WEBHOOK_SECRET"); v != "" {
 		c.Serve.Secrets = secret.New(v)
+	}
+	if path := getenv("NUMORA_WEBHOOK_SECRET_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			c.Serve.secretsFileErr = err
+		} else {
+			c.Serve.Secrets = secret.New(string(b))
+		}
 	}
 	if v := getenv("CONNECTOR_QUEUE"); v != "" {
 		c.Serve.Queue = v
@@ -74,7 +85,9 @@ func (c *config) webhookSecrets() [][]byte {
 // validateServe returns the serve settings' problems.
 func (c *config) validateServe() []string {
 	var p []string
-	if len(c.webhookSecrets()) == 0 {
+	if c.Serve.secretsFileErr != nil {
+		p = append(p, "NUMORA_WEBHOOK_SECRET_FILE: "+c.Serve.secretsFileErr.Error())
+	} else if len(c.webhookSecrets()) == 0 {
 		p = append(p, "webhook secret: required; set NUMORA_WEBHOOK_SECRET to the shared secret configured in Numora")
 	}
 	if err := c.Serve.Signature.Validate(); err != nil {
