@@ -4,9 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // TestE2ERunMetricsFile: run --metrics-file leaves a textfile that
@@ -23,11 +20,7 @@ func TestE2ERunMetricsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(f)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", path, err)
-	}
+	mfs := parseMetrics(t, f)
 	want := map[string]float64{}
 	for _, d := range e.sb.docs {
 		want[string(d.want)]++

@@ -102,28 +102,31 @@ func reviewedBody(event, id string) string {
 	return `{"id":"` + event + `","type":"document.reviewed","data":{"document_id":"` + id + `"}}`
 }
 
-// awaitRecorded waits until every id has an accepted callback, failing
-// after a minute (a bound, not a synchronisation: the state is polled).
+// awaitRecorded waits until every id has an accepted callback.
 func (e *e2e) awaitRecorded(t *testing.T, s *serving, ids []string) {
+	t.Helper()
+	s.eventually(t, "a callback for every document", func() bool {
+		for _, id := range ids {
+			if len(e.accepted(id)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// eventually polls cond until it holds, failing after a minute (a bound,
+// not a synchronisation: the state is polled, never slept on).
+func (s *serving) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for {
-		missing := ""
-		for _, id := range ids {
-			if len(e.accepted(id)) == 0 {
-				missing = id
-				break
-			}
-		}
-		if missing == "" {
-			return
-		}
+	for !cond() {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no callback for %s after a minute; serve log:\n%s", missing, s.stderr)
+			t.Fatalf("no %s after a minute; serve log:\n%s", what, s.stderr)
 		case <-tick.C:
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -22,17 +22,23 @@ import (
 	"github.com/numora/numora-connector/numora/numoratest"
 )
 
-// scrape fetches /metrics and parses it with Prometheus's own parser.
+// scrape fetches /metrics and parses it.
 func (s *serving) scrape(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
 	code, body := s.get(t, "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics = %d", code)
 	}
+	return parseMetrics(t, bytes.NewReader(body))
+}
+
+// parseMetrics reads the text format with Prometheus's own parser.
+func parseMetrics(t *testing.T, r io.Reader) map[string]*dto.MetricFamily {
+	t.Helper()
 	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	mfs, err := p.TextToMetricFamilies(r)
 	if err != nil {
-		t.Fatalf("parsing /metrics: %v\n%s", err, body)
+		t.Fatalf("parsing metrics: %v", err)
 	}
 	return mfs
 }
@@ -56,21 +62,12 @@ next:
 // queue is empty, and returns the last scrape.
 func (s *serving) awaitDocuments(t *testing.T, n int) map[string]*dto.MetricFamily {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		mfs := s.scrape(t)
-		if sum(mfs, "numora_connector_documents_total", nil) >= float64(n) && sum(mfs, "numora_connector_queue_depth", nil) == 0 {
-			return mfs
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("fewer than %d documents settled after a minute; serve log:\n%s", n, s.stderr)
-		case <-tick.C:
-		}
-	}
+	var mfs map[string]*dto.MetricFamily
+	s.eventually(t, fmt.Sprintf("%d documents settled", n), func() bool {
+		mfs = s.scrape(t)
+		return sum(mfs, "numora_connector_documents_total", nil) >= float64(n) && sum(mfs, "numora_connector_queue_depth", nil) == 0
+	})
+	return mfs
 }
 
 // TestE2EServe runs serve against the emulators, which notify it the
@@ -79,6 +76,7 @@ func (s *serving) awaitDocuments(t *testing.T, n int) map[string]*dto.MetricFami
 // with expfmt) agrees, and SIGTERM ends it with exit 0.
 func TestE2EServe(t *testing.T) {
 	e := newE2E(t, nil)
+	e.secrets = append(e.secrets, webhookSecret)
 	s := e.startServe(t, filepath.Join(e.dir, "queue.db"))
 	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz = %d %s", code, body)
