@@ -34,33 +34,10 @@ func (q *Queue) Put(n Notice) (Result, error) {
 	q.mu.Unlock()
 	now := q.opts.Now()
 	var res Result
-	err := q.db.Batch(func(tx *bolt.Tx) error {
-		res = "" // Batch may run this function again
-		if n.EventID != "" {
-			ev := tx.Bucket(bucketEvents)
-			if ev.Get([]byte(n.EventID)) != nil {
-				res = Duplicate
-				return nil
-			}
-			if err := ev.Put([]byte(n.EventID), stamp(now)); err != nil {
-				return err
-			}
-		}
-		docs := tx.Bucket(bucketDocs)
-		gen, err := docs.NextSequence() // unique across deletes: Done never removes a newer entry
-		if err != nil {
-			return err
-		}
-		it := &Item{DocumentID: n.DocumentID, Gen: gen, Received: now, Source: n.Source}
-		res = Accepted
-		if v := docs.Get([]byte(n.DocumentID)); v != nil {
-			old, err := decodeItem([]byte(n.DocumentID), v)
-			if err != nil {
-				return err
-			}
-			it.Received, it.Attempts, res = old.Received, old.Attempts, Merged
-		}
-		return docs.Put([]byte(n.DocumentID), it.encode())
+	err := q.db.Batch(func(tx *bolt.Tx) error { // Batch may run this more than once
+		var err error
+		res, err = store(tx, n, now)
+		return err
 	})
 	if err != nil {
 		return "", err
@@ -70,6 +47,34 @@ func (q *Queue) Put(n Notice) (Result, error) {
 	}
 	q.maybePrune(now)
 	return res, nil
+}
+
+// store records n's event id and creates or bumps its document's entry.
+func store(tx *bolt.Tx, n Notice, now time.Time) (Result, error) {
+	if n.EventID != "" {
+		ev := tx.Bucket(bucketEvents)
+		if ev.Get([]byte(n.EventID)) != nil {
+			return Duplicate, nil
+		}
+		if err := ev.Put([]byte(n.EventID), stamp(now)); err != nil {
+			return "", err
+		}
+	}
+	docs := tx.Bucket(bucketDocs)
+	gen, err := docs.NextSequence() // unique across deletes: Done never removes a newer entry
+	if err != nil {
+		return "", err
+	}
+	it := &Item{DocumentID: n.DocumentID, Gen: gen, Received: now, Source: n.Source}
+	res := Accepted
+	if v := docs.Get([]byte(n.DocumentID)); v != nil {
+		old, err := decodeItem([]byte(n.DocumentID), v)
+		if err != nil {
+			return "", err
+		}
+		it.Received, it.Attempts, res = old.Received, old.Attempts, Merged
+	}
+	return res, docs.Put([]byte(n.DocumentID), it.encode())
 }
 
 // Done ends the delivery of it: the entry is removed, unless a newer
