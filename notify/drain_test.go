@@ -109,3 +109,43 @@ func TestDrainerDropsAfterMaxAttempts(t *testing.T) {
 		t.Errorf("depth %d, want 0: dropped after its last attempt", s.Depth)
 	}
 }
+
+// TestDrainerStartsAnotherPass: a pass that stops early (the breaker
+// opened) gives back what it took without attempting it, and the next
+// pass delivers it.
+func TestDrainerStartsAnotherPass(t *testing.T) {
+	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := q.Put(queue.Notice{DocumentID: "doc_1"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var d *Drainer
+	passes := 0
+	var delivered []string
+	serve := func(ctx context.Context, in connector.Intake) (*connector.Summary, error) {
+		passes++
+		for it := range in(ctx) {
+			if passes == 1 { // taken, then the breaker opens: not attempted
+				return &connector.Summary{Stop: connector.StopCircuitOpen}, nil
+			}
+			delivered = append(delivered, it.DocumentID)
+			d.Document(connector.Entry{DocumentID: it.DocumentID, Outcome: connector.Delivered})
+			cancel()
+		}
+		return &connector.Summary{Stop: connector.StopInterrupted}, nil
+	}
+	d = NewDrainer(DrainConfig{Queue: q, Serve: serve, PassPause: time.Nanosecond, Now: func() time.Time { return now }})
+	if err := d.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if passes != 2 || len(delivered) != 1 || delivered[0] != "doc_1" {
+		t.Fatalf("passes %d, delivered %v; want 2 passes, doc_1 delivered by the second", passes, delivered)
+	}
+	if s := q.Stats(); s.Depth != 0 {
+		t.Errorf("depth %d, want 0", s.Depth)
+	}
+}
