@@ -48,8 +48,8 @@
 // # Execution ids
 //
 // Each delivery attempt gets the execution id "<run id>-<document id>"
-// ("<run id>.<n>-<document id>" for the n-th attempt of a document in one
-// Serve pass, which delivers a document again on a new notification). The
+// ("<run id>.<n>-<document id>" for the n-th document a Serve pass takes,
+// since it may deliver a document again on a new notification). The
 // whole callback body, attempted_at included, is built once per attempt, so
 // that the Numora client's retries of that callback replay identical bytes,
 // while the next run's attempt is a new, distinct record.

@@ -30,8 +30,9 @@ type pass struct {
 
 	mu      sync.Mutex // guards sum, seen, refused and the observers
 	sum     Summary
-	seen    map[string]int // attempts per document in this pass
-	refused bool           // queued documents are no longer taken
+	seen    map[string]struct{} // documents taken, for passes taking each once
+	jobs    int                 // documents taken by a pass taking them again
+	refused bool                // queued documents are no longer taken
 }
 
 func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
@@ -39,7 +40,7 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 	info := RunInfo{RunID: c.cfg.NewRunID(now), Mode: mode, StartedAt: now.UTC()}
 	ctx = logctx.With(ctx, slog.String("run_id", info.RunID))
 	p := &pass{c: c, ctx: ctx, log: c.cfg.Logger, info: info, throttle0: c.throttling(),
-		sum: Summary{RunInfo: info}, seen: make(map[string]int)}
+		sum: Summary{RunInfo: info}, seen: make(map[string]struct{})}
 	p.intake, p.stopIntake = context.WithCancel(ctx)
 	for _, o := range c.cfg.Observers {
 		o.Start(info)
@@ -153,17 +154,24 @@ type job struct {
 	attempt int
 }
 
-// sight counts an attempt of id and returns its number, or 0 when it must
-// not be taken: with once set, a document that comes around again (a later
-// page of a live outbox) is taken once per run.
+// sight returns the attempt number of id, or 0 when it must not be taken.
+// With once set, a document that comes around again (a later page of a
+// live outbox) is taken once per run: attempt 1. Otherwise (notifications,
+// a long-lived pass) the number is the pass's count of documents taken, so
+// that every attempt gets its own execution id without remembering every
+// document ever seen.
 func (p *pass) sight(id string, once bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if once && p.seen[id] > 0 {
+	if !once {
+		p.jobs++
+		return p.jobs
+	}
+	if _, ok := p.seen[id]; ok {
 		return 0
 	}
-	p.seen[id]++
-	return p.seen[id]
+	p.seen[id] = struct{}{}
+	return 1
 }
 
 // msgKeyRefused is the stop message when Numora refuses the API key.

@@ -129,9 +129,9 @@ func stopMessage(reason StopReason, err error) string {
 type attemptKey struct{}
 
 // executionID is the id of this run's delivery attempt for document id:
-// "<run id>-<document id>" for the first, "<run id>.<n>-<document id>" for
-// the n-th attempt of the same pass (notify mode delivers a document again
-// when a new notification arrives).
+// "<run id>-<document id>", or "<run id>.<n>-<document id>" for the n-th
+// document a Serve pass takes (n > 1), since notify mode may deliver a
+// document again in the same pass.
 func (p *pass) executionID(ctx context.Context, id string) string {
 	if n, _ := ctx.Value(attemptKey{}).(int); n > 1 {
 		return p.info.RunID + "." + strconv.Itoa(n) + "-" + id
