@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,7 +60,12 @@ func (c *Connector) Run(ctx context.Context) (*Summary, error) {
 			return p.end(StopDestination, err)
 		}
 	}
-	return p.run(h)
+	return p.run(h, c.outbox, true)
+}
+
+// outbox is Run's and Dispatch's intake: the outbox, page by page.
+func (c *Connector) outbox(ctx context.Context) iter.Seq2[numora.OutboxItem, error] {
+	return c.src.Outbox(ctx, c.cfg.Provider, c.cfg.PageSize)
 }
 
 // Dispatch makes one pass in dispatch mode: every outbox document is handed
@@ -74,7 +80,7 @@ func (c *Connector) Dispatch(ctx context.Context) (*Summary, error) {
 	}
 	return p.run(func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry) {
 		return c.dispatch(ctx, p, d, it), nil
-	})
+	}, c.outbox, true)
 }
 
 // Loop runs passes until ctx is cancelled, waiting interval after each

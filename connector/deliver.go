@@ -88,7 +88,7 @@ func (c *Connector) report(ctx context.Context, p *pass, e Entry, d decision) En
 	del := numora.Delivery{
 		Provider:     c.cfg.Provider,
 		Status:       d.callback,
-		ExecutionID:  p.executionID(e.DocumentID),
+		ExecutionID:  p.executionID(ctx, e.DocumentID),
 		AttemptedAt:  c.cfg.Clock.Now().UTC().Truncate(time.Millisecond),
 		ErrorCode:    d.code,
 		ErrorMessage: clip(d.message),

@@ -1,5 +1,5 @@
 // Package connector owns a delivery run: it takes documents from Numora's
-// delivery outbox, maps each reviewed result with the rules, writes the plan
+// delivery outbox (Run) or from notify mode's queue (Serve), maps each reviewed result with the rules, writes the plan
 // to a destination through a bounded worker pool, decides which delivery
 // callback every document gets, and keeps the run summary.
 //
@@ -28,7 +28,8 @@
 //     untouched); a result Numora could not serve; or a callback that could
 //     not be recorded (the write, if any, is listed as "written, not
 //     reported" and the next run re-delivers it idempotently).
-//   - Ignored: the document's status is not reviewed or push_failed (another
+//   - Ignored: the document's status is not reviewed or push_failed, or (in
+//     notify mode) Numora no longer has it (another
 //     worker or Numora itself is handling it, or it went back to review).
 //     Nothing is written and nothing is reported: the document is not the
 //     connector's to report on, and a "skipped" callback would stop Numora's
@@ -46,7 +47,9 @@
 //
 // # Execution ids
 //
-// Each delivery attempt gets the execution id "<run id>-<document id>". The
+// Each delivery attempt gets the execution id "<run id>-<document id>"
+// ("<run id>.<n>-<document id>" for the n-th document a Serve pass takes,
+// since it may deliver a document again on a new notification). The
 // whole callback body, attempted_at included, is built once per attempt, so
 // that the Numora client's retries of that callback replay identical bytes,
 // while the next run's attempt is a new, distinct record.

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"iter"
 	"log/slog"
 	"sync"
 
@@ -29,10 +30,11 @@ type pass struct {
 
 	mu      sync.Mutex // guards sum, seen, refused, the counts below and the observers
 	sum     Summary
-	seen    map[string]struct{}
-	refused bool // queued documents are no longer taken
+	seen    map[string]struct{} // documents taken, for passes taking each once
+	jobs    int                 // documents taken by a pass taking them again
+	refused bool                // queued documents are no longer taken
 
-	nread, taken, finished int // documents read from the outbox, taken by a worker, finished
+	nread, taken, finished int // documents read from the intake, taken by a worker, finished
 	pages0                 int // the source's page count at the start (PageCounter)
 }
 
@@ -55,22 +57,31 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 	return p
 }
 
-// run takes documents from the outbox and hands them to cfg.Concurrency
+// Intake streams the documents a pass delivers: the outbox for Run, the
+// notification queue for Serve. The sequence ends when there is nothing
+// more to take or ctx is cancelled (the pass stopping intake), or after
+// yielding an error, which stops the pass as a source failure.
+type Intake func(ctx context.Context) iter.Seq2[numora.OutboxItem, error]
+
+// run takes documents from in and hands them to cfg.Concurrency
 // workers running h, and their callbacks to half as many finishers (a
 // callback is one round trip, a worker's document two), until intake ends
 // and both are done. The reader keeps up to a page of documents queued, so
 // that the next page is fetched while the workers still have documents to
 // take.
-func (p *pass) run(h handler) (*Summary, error) {
+// With once set (outbox passes), a document that comes around again in the
+// same pass is taken once; otherwise (notifications) every document yielded
+// is delivered again, with an execution id of its own.
+func (p *pass) run(h handler, in Intake, once bool) (*Summary, error) {
 	work, cancelWork := p.detach()
 	defer cancelWork()
-	jobs := make(chan numora.OutboxItem, p.c.cfg.PageSize)
+	jobs := make(chan job, p.c.cfg.PageSize)
 	finishing := make(chan func())
 	var workers, finishers sync.WaitGroup
 	for range p.c.cfg.Concurrency {
 		workers.Go(func() {
-			for it := range jobs {
-				p.take(work, h, it, finishing)
+			for j := range jobs {
+				p.take(work, h, j, finishing)
 			}
 		})
 	}
@@ -81,7 +92,7 @@ func (p *pass) run(h handler) (*Summary, error) {
 			}
 		})
 	}
-	p.read(jobs)
+	p.read(jobs, in, once)
 	close(jobs)
 	workers.Wait()
 	close(finishing)
@@ -113,19 +124,19 @@ func (p *pass) detach() (context.Context, context.CancelFunc) {
 	return work, cancel
 }
 
-// read streams the outbox into jobs until it ends or intake stops.
-func (p *pass) read(jobs chan<- numora.OutboxItem) {
-	cfg := p.c.cfg
-	for it, err := range p.c.src.Outbox(p.intake, cfg.Provider, cfg.PageSize) {
+// read streams in into jobs until it ends or intake stops.
+func (p *pass) read(jobs chan<- job, in Intake, once bool) {
+	for it, err := range in(p.intake) {
 		if err != nil {
 			p.readFailed(err)
 			return
 		}
-		if !p.firstSight(it.DocumentID) {
+		n := p.sight(it.DocumentID, once)
+		if n == 0 {
 			continue
 		}
 		select {
-		case jobs <- it:
+		case jobs <- job{it: it, attempt: n}:
 		case <-p.intake.Done():
 			p.readFailed(p.intake.Err())
 			return
@@ -143,7 +154,7 @@ func (p *pass) readFailed(err error) {
 	case p.intake.Err() != nil:
 		// stopped on purpose; the reason is already recorded
 	default:
-		p.stop(StopSource, "reading the outbox failed", wrapf("reading the outbox", err))
+		p.stop(StopSource, "reading the intake failed", wrapf("reading the intake", err))
 	}
 }
 
@@ -151,17 +162,32 @@ func (p *pass) interrupted() {
 	p.stop(StopInterrupted, "stop requested: the documents in flight were finished, the rest stay in the outbox", nil)
 }
 
-// firstSight reports whether id is new in this run: a document that comes
-// around again (a later page of a live outbox) is taken once per run.
-func (p *pass) firstSight(id string) bool {
+// job is one document to take, with its attempt number in the pass.
+type job struct {
+	it      numora.OutboxItem
+	attempt int
+}
+
+// sight returns the attempt number of id, or 0 when it must not be taken.
+// With once set, a document that comes around again (a later page of a
+// live outbox) is taken once per run: attempt 1. Otherwise (notifications,
+// a long-lived pass) the number is the pass's count of documents taken, so
+// that every attempt gets its own execution id without remembering every
+// document ever seen.
+func (p *pass) sight(id string, once bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !once {
+		p.jobs++
+		p.nread++
+		return p.jobs
+	}
 	if _, ok := p.seen[id]; ok {
-		return false
+		return 0
 	}
 	p.seen[id] = struct{}{}
 	p.nread++
-	return true
+	return 1
 }
 
 // msgKeyRefused is the stop message when Numora refuses the API key.

@@ -4,24 +4,25 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/numora"
 )
 
 // take runs h on one document and records its entry, or hands the
 // document's callback to the finishers, which record it once sent. A
 // document handed over as the run was stopped or the breaker opened is not
 // started: it stays untouched in the outbox.
-func (p *pass) take(ctx context.Context, h handler, it numora.OutboxItem, finishing chan<- func()) {
+func (p *pass) take(ctx context.Context, h handler, j job, finishing chan<- func()) {
+	it := j.it
 	if p.refusing() {
 		if p.ctx.Err() != nil {
 			p.interrupted() // a queued document stays in the outbox
 		}
 		return
 	}
-	ctx = logctx.With(ctx, slog.String("document_id", it.DocumentID))
+	ctx = logctx.With(context.WithValue(ctx, attemptKey{}, j.attempt), slog.String("document_id", it.DocumentID))
 	p.count(&p.taken)
 	start := p.c.cfg.Clock.Now()
 	e, finish := h(ctx, p, it)
@@ -152,7 +153,19 @@ func stopMessage(reason StopReason, err error) string {
 	return string(reason)
 }
 
-// executionID is the id of this run's delivery attempt for document id.
-func (p *pass) executionID(id string) string { return p.info.RunID + "-" + id }
+// attemptKey carries a document's attempt number in the pass through the
+// handler's ctx to its callback.
+type attemptKey struct{}
+
+// executionID is the id of this run's delivery attempt for document id:
+// "<run id>-<document id>", or "<run id>.<n>-<document id>" for the n-th
+// document a Serve pass takes (n > 1), since notify mode may deliver a
+// document again in the same pass.
+func (p *pass) executionID(ctx context.Context, id string) string {
+	if n, _ := ctx.Value(attemptKey{}).(int); n > 1 {
+		return p.info.RunID + "." + strconv.Itoa(n) + "-" + id
+	}
+	return p.info.RunID + "-" + id
+}
 
 func wrapf(what string, err error) error { return fmt.Errorf("connector: %s: %w", what, err) }

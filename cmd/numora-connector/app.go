@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/numora/numora-connector/connector"
 )
 
 // app is one invocation of the command: its streams and environment.
@@ -16,6 +18,8 @@ type app struct {
 	getenv         func(string) string
 	stderrTTY      bool
 	line           *statusLine // the progress line on a terminal stderr
+	// observers are added to the connector's (the --metrics-file writer).
+	observers []connector.Observer
 }
 
 // command is one subcommand.
@@ -28,6 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "deliver the outbox into Dataverse and report to Numora (one pass, or every --interval)", (*app).cmdRun},
+		{"serve", "notify mode: receive Numora's executor notify and document webhooks, deliver durably", (*app).cmdServe},
 		{"dispatch", "let Numora deliver: dispatch every outbox document and watch it", (*app).cmdDispatch},
 		{"sandbox", "run the real job end to end against emulators on loopback", (*app).cmdSandbox},
 		{"check", "prove the configuration: Numora key, Dataverse token and WhoAmI, mapping rules", (*app).cmdCheck},

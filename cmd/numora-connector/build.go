@@ -25,6 +25,9 @@ type extras struct {
 	rootCAs *x509.CertPool
 	// rules replaces loading cfg.Mappings (the sandbox's embedded default).
 	rules *mapping.Rules
+	// httpClient, when set, carries the Dataverse and token requests (the
+	// metrics' counting transport; it honours rootCAs itself).
+	httpClient *http.Client
 }
 
 // newNumora builds the Numora client. Its transport keeps an idle
@@ -55,7 +58,7 @@ func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras
 		TenantID: d.TenantID, ClientID: d.ClientID, ClientSecret: d.ClientSecret,
 		CertificatePath: d.CertificatePath, CertificatePassword: d.CertificatePassword,
 		AuthorityHost: d.AuthorityHost, MaxConcurrency: d.MaxConcurrency, RequestTimeout: d.RequestTimeout,
-		RootCAs: x.rootCAs, Logger: log, Getenv: func(string) string { return "" },
+		RootCAs: x.rootCAs, HTTPClient: x.httpClient, Logger: log, Getenv: func(string) string { return "" },
 		Retry: retry.Policy{MaxAttempts: d.Retry.MaxAttempts, BaseDelay: d.Retry.BaseDelay,
 			MaxDelay: d.Retry.MaxDelay, MaxTotalWait: d.Retry.MaxTotalWait},
 		Breaker: dynamics365.BreakerConfig{Failures: d.Breaker.Failures, OpenTimeout: d.Breaker.OpenTimeout},

@@ -46,6 +46,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 	fs.numoraFlags()
 	fs.dynamicsFlags()
 	fs.runFlags()
+	fs.metricsFileFlag()
 	dry := fs.Bool("dry-run", false, "map and print what would be written; write and report nothing")
 	if code, ok := a.parse(fs, args); !ok {
 		return code
@@ -89,6 +90,11 @@ func (a *app) runPoll(ctx context.Context, cfg *config, log *slog.Logger, dry bo
 	if err != nil {
 		return a.fail("run", err)
 	}
+	fw, x := a.runMetrics(cfg, log, x)
+	live := &liveDestination{}
+	if fw != nil {
+		fw.WatchDestination(live)
+	}
 	return a.passes(ctx, cfg, log, "run", func() (*pipeline, error) {
 		src, err := newNumora(cfg, log)
 		if err != nil {
@@ -98,6 +104,7 @@ func (a *app) runPoll(ctx context.Context, cfg *config, log *slog.Logger, dry bo
 		if err != nil {
 			return nil, err
 		}
+		live.set(dst)
 		closeDst := func() {}
 		if c, ok := dst.(destinations.Closer); ok {
 			closeDst = func() { _ = c.Close() }
@@ -147,6 +154,7 @@ func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, 
 		pr = newProgress(a.line)
 		obs = append(obs, pr)
 	}
+	obs = append(obs, a.observers...)
 	conn, err := connector.New(src, rules, dst, connector.Config{
 		Provider: cfg.Numora.Provider, Concurrency: cfg.Run.Concurrency, PageSize: cfg.Numora.PageSize,
 		DryRun: dry, DryRunOutput: a.stdout, StopGrace: cfg.Run.StopGrace, DispatchTimeout: cfg.Run.DispatchTimeout,

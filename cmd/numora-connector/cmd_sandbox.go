@@ -29,9 +29,14 @@ every document behaved as seeded.
 With --keep the emulators stay up (until Ctrl-C) and the sandbox prints the
 environment variables that point "numora-connector run" at them.
 
+With --mode notify the same documents go through "serve" instead: the
+Numora emulator notifies it, signed (a dispatch sends the executor notify,
+a review sends document.reviewed), and the report is the same.
+
 Examples:
   go run ./cmd/numora-connector sandbox
   numora-connector sandbox --keep
+  numora-connector sandbox --mode notify
   numora-connector sandbox --summary-json sandbox-run.json --log-level info
 `
 
@@ -42,8 +47,12 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) int {
 	fs.mappingsFlag()
 	fs.str("summary-json", "write the run summary as JSON to this file", func(c *config, v string) { c.Run.SummaryJSON = v })
 	keep := fs.Bool("keep", false, "leave the emulators running and print how to point run at them")
+	mode := fs.String("mode", "poll", "poll (run reads the outbox) or notify (serve receives the emulator's notifications)")
 	if code, ok := a.parse(fs, args); !ok {
 		return code
+	}
+	if *mode != "poll" && *mode != "notify" {
+		return a.fail("sandbox", &usageError{msg: fmt.Sprintf("--mode %q: want poll or notify", *mode)})
 	}
 	cfg := &config{Log: logConfig{Level: "warn"}}
 	fs.apply(cfg)
@@ -57,7 +66,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) int {
 		return a.fail("sandbox", err)
 	}
 	defer sb.close()
-	return a.sandboxRun(ctx, cfg, log, sb, *keep)
+	return a.sandboxRun(ctx, cfg, log, sb, *keep, *mode == "notify")
 }
 
 // sandbox is the two emulators and what was seeded.
@@ -115,7 +124,7 @@ func (sb *sandbox) config(base *config) *config {
 }
 
 // sandboxRun runs the real job against the emulators and reports.
-func (a *app) sandboxRun(ctx context.Context, base *config, log *slog.Logger, sb *sandbox, keep bool) int {
+func (a *app) sandboxRun(ctx context.Context, base *config, log *slog.Logger, sb *sandbox, keep, notify bool) int {
 	x := extras{rootCAs: sb.dv.CertPool()}
 	if base.Mappings == "mappings.yaml" { // not overridden: the embedded default
 		rules, err := mapping.Parse("mappings.yaml", numoraconnector.DefaultMappings)
@@ -126,7 +135,12 @@ func (a *app) sandboxRun(ctx context.Context, base *config, log *slog.Logger, sb
 	}
 	fmt.Fprintf(a.stdout, "Sandbox: Numora emulator at %s, Dataverse emulator at %s; %d documents seeded.\n\n",
 		sb.numora.URL, sb.dv.URL, len(sb.docs))
-	code := a.runPoll(ctx, sb.config(base), log, false, x)
+	var code int
+	if notify {
+		code = a.sandboxNotify(ctx, base, log, sb, x)
+	} else {
+		code = a.runPoll(ctx, sb.config(base), log, false, x)
+	}
 	if code == exitUsage || code == exitUnavailable {
 		return code
 	}

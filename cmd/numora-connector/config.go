@@ -28,6 +28,8 @@ type config struct {
 	Mappings string    `yaml:"mappings"`
 	Run      runConfig `yaml:"run"`
 	Log      logConfig `yaml:"log"`
+	// Serve is the serve command's settings.
+	Serve serveConfig `yaml:"serve"`
 
 	// file is the config file read, "" if none.
 	file string
@@ -122,6 +124,9 @@ type runConfig struct {
 	DispatchTimeout time.Duration `yaml:"dispatch_timeout"`
 	// DispatchPoll is dispatch mode's polling interval; default 5s.
 	DispatchPoll time.Duration `yaml:"dispatch_poll"`
+	// MetricsFile is a file to write Prometheus metrics to after every
+	// pass, for node_exporter's textfile collector.
+	MetricsFile string `yaml:"metrics_file"`
 }
 
 type logConfig struct {

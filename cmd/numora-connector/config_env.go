@@ -38,6 +38,7 @@ func (c *config) applyEnv(getenv func(string) string) {
 	str(&c.Numora.APIKeyFile, "NUMORA_API_KEY_FILE")
 	str(&c.Dynamics.ClientSecretFile, "AZURE_CLIENT_SECRET_FILE")
 	str(&c.Dynamics.CertificatePasswordFile, "AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE")
+	c.applyServeEnv(getenv)
 }
 
 // refusedExitCode is the exit code of a pass whose only problems are
@@ -63,11 +64,12 @@ func (c *config) applyDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	c.serveDefaults()
 }
 
 // needs says which parts of the configuration a command uses.
 type needs struct {
-	numora, dynamics, mappings bool
+	numora, dynamics, mappings, serve bool
 }
 
 // validate returns every problem of the configuration, one message each.
@@ -88,6 +90,9 @@ func (c *config) validate(n needs) []string {
 		}
 	}
 	p = append(p, c.validateNumbers()...)
+	if n.serve {
+		p = append(p, c.validateServe()...)
+	}
 	if !oneOf(c.Log.Format, "auto", "text", "json") {
 		add("log format %q: want auto, text or json", c.Log.Format)
 	}

@@ -159,18 +159,29 @@ func (s *Server) handleDispatch(ex *exchange) {
 		s.mu.Unlock()
 		return
 	}
-	a := s.dispatch(d)
+	provider := "dynamics365"
+	if req.Provider != nil && *req.Provider != "" {
+		provider = *req.Provider
+	}
+	a := s.dispatch(d, provider)
 	s.mu.Unlock()
 	a.send(ex)
 }
 
-// dispatch queues d's delivery. The caller holds the lock.
-func (s *Server) dispatch(d *doc) answer {
+// dispatch queues d's delivery: Numora's own workflow (push_pending, then
+// the configured outcome), or, when the route is the executor, a notify
+// (the status stays until the executor's callback). The caller holds the
+// lock.
+func (s *Server) dispatch(d *doc, provider string) answer {
 	if d.status == numora.StatusPushPending {
 		return fail(http.StatusConflict, "conflict", "a dispatch is already pending")
 	}
 	if !d.status.Deliverable() {
 		return fail(http.StatusConflict, "conflict", "document is not deliverable (status %s)", d.status)
+	}
+	if s.routesToExecutor() {
+		s.executorNotify(d, provider)
+		return answer{status: http.StatusAccepted, body: map[string]any{"document_id": d.id, "status": d.status, "route": "executor"}}
 	}
 	now := s.now()
 	d.status, d.closed, d.updatedAt = numora.StatusPushPending, false, now

@@ -38,6 +38,7 @@ type Server struct {
 	requests  requestLog
 	dispatchO numora.Status
 	dispatchD time.Duration
+	notify    *notifier // nil: no notifications are sent
 	// rotatedKey replaces APIKey once set (RotateAPIKey).
 	rotatedKey string
 }

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	numoraconnector "github.com/numora/numora-connector"
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+	"github.com/numora/numora-connector/internal/logctx"
+	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/numora/webhook"
+)
+
+// serveBenchLatency is every emulated request's service latency.
+const serveBenchLatency = 20 * time.Millisecond
+
+// callbackClock delays every Numora request and notes when each
+// document's delivery callback was answered.
+type callbackClock struct {
+	next  http.Handler
+	delay time.Duration
+	mu    sync.Mutex
+	at    map[string]time.Time
+	seen  chan string
+}
+
+func (h *callbackClock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := time.NewTimer(h.delay)
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
+		return
+	}
+	h.next.ServeHTTP(w, r)
+	if id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/v1/documents/"), "/delivery"); ok && r.Method == http.MethodPost {
+		h.mu.Lock()
+		if _, dup := h.at[id]; !dup {
+			h.at[id] = time.Now()
+			h.seen <- id
+		}
+		h.mu.Unlock()
+	}
+}
+
+// serveBench is serve running in process against emulators with 20 ms
+// latency and n generated invoices.
+type serveBench struct {
+	url   string
+	ids   []string
+	clock *callbackClock
+	stop  func()
+}
+
+func startServeBench(b *testing.B, n int) *serveBench {
+	b.Helper()
+	dir := b.TempDir()
+	dv, err := dataversetest.Start(dataversetest.Config{CADir: dir, Latency: serveBenchLatency, LeanRows: true, RequestLog: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(dv.Close)
+	for _, v := range numoratest.Vendors {
+		dv.Seed("accounts", map[string]any{"name": v.Name, "accountnumber": v.AccountNumber()})
+	}
+	if dv.Count("teams") == 0 {
+		dv.Seed("teams", map[string]any{"name": "Accounts Payable"})
+	}
+	nm := numoratest.New(numoratest.WithRequestLog(1))
+	nm.GenerateInvoices(n, 7, 3)
+	clock := &callbackClock{next: nm, delay: serveBenchLatency, at: map[string]time.Time{}, seen: make(chan string, n)}
+	hs := httptest.NewServer(clock)
+	b.Cleanup(hs.Close)
+	rules, err := mapping.Parse("mappings.yaml", numoraconnector.DefaultMappings)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := &config{Numora: numoraConfig{BaseURL: hs.URL, APIKey: secret.New(nm.APIKey)},
+		Dynamics: dynamicsConfig{URL: dv.URL, Auth: "client_secret", TenantID: dv.TenantID, ClientID: dv.ClientID,
+			ClientSecret: secret.New(dv.ClientSecret), AuthorityHost: dv.AuthorityHost},
+		Serve: serveConfig{Queue: filepath.Join(dir, "queue.db"), Secrets: secret.New(webhookSecret)}}
+	cfg.applyDefaults()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := &app{stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- a.serve(ctx, cfg, logctx.Discard(), ln, extras{rootCAs: dv.CertPool(), rules: rules}) }()
+	return &serveBench{url: "http://" + ln.Addr().String(), ids: nm.OutboxIDs(), clock: clock,
+		stop: func() { cancel(); <-done }}
+}
+
+// post sends a signed executor notify for id.
+func (s *serveBench) post(b *testing.B, hc *http.Client, id string) {
+	body := []byte(executorBody(id))
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/numora/executor", strings.NewReader(string(body)))
+	req.Header.Set(webhook.Header, webhook.Sign(webhook.Scheme{}, []byte(webhookSecret), strconv.FormatInt(time.Now().Unix(), 10), body))
+	resp, err := hc.Do(req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		b.Errorf("notify %s: %d", id, resp.StatusCode)
+	}
+}
+
+// BenchmarkServeAccept: notifications accepted per second through HTTP,
+// signature check and the fsync'd queue, 16 senders at once, while the
+// drainer delivers them (20 ms service latency).
+func BenchmarkServeAccept(b *testing.B) {
+	const n = 2000
+	s := startServeBench(b, n)
+	defer s.stop()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	b.ResetTimer()
+	for range b.N {
+		ids := make(chan string)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range 16 {
+			wg.Go(func() {
+				for id := range ids {
+					s.post(b, hc, id)
+				}
+			})
+		}
+		for _, id := range s.ids {
+			ids <- id
+		}
+		close(ids)
+		wg.Wait()
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "notifications/s")
+	}
+}
+
+// BenchmarkServeLatency: time from an executor notify to its delivery
+// callback being answered, at 20 ms service latency, with notifications
+// arriving every 10 ms (100/s, below capacity).
+func BenchmarkServeLatency(b *testing.B) {
+	const n = 500
+	for range b.N {
+		s := startServeBench(b, n)
+		hc := &http.Client{}
+		sent := make(map[string]time.Time, n)
+		tick := time.NewTicker(10 * time.Millisecond)
+		for _, id := range s.ids {
+			<-tick.C
+			sent[id] = time.Now()
+			go s.post(b, hc, id)
+		}
+		tick.Stop()
+		for range s.ids {
+			<-s.clock.seen
+		}
+		s.stop()
+		var lat []time.Duration
+		for id, t := range sent {
+			lat = append(lat, s.clock.at[id].Sub(t))
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
+	}
+}

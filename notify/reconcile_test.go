@@ -1,0 +1,65 @@
+package notify
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/numora/numora-connector/internal/queue"
+	"github.com/numora/numora-connector/numora"
+)
+
+// fakeOutbox yields items, then err (if any).
+type fakeOutbox struct {
+	items []string
+	err   error
+}
+
+func (o fakeOutbox) Outbox(ctx context.Context, provider string, limit int) iter.Seq2[numora.OutboxItem, error] {
+	return func(yield func(numora.OutboxItem, error) bool) {
+		for _, id := range o.items {
+			if !yield(numora.OutboxItem{DocumentID: id}, nil) {
+				return
+			}
+		}
+		if o.err != nil {
+			yield(numora.OutboxItem{}, o.err)
+		}
+	}
+}
+
+func TestReconcile(t *testing.T) {
+	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := q.Put(queue.Notice{DocumentID: "doc_1", EventID: "evt_1"}); err != nil {
+		t.Fatal(err)
+	}
+	r := &Reconciler{Outbox: fakeOutbox{items: []string{"doc_1", "doc_2"}}, Queue: q}
+	n, err := r.once(context.Background())
+	if err != nil || n != 2 {
+		t.Fatalf("once = %d, %v; want 2, nil", n, err)
+	}
+	if s := q.Stats(); s.Depth != 2 {
+		t.Errorf("depth %d, want 2 (doc_1 merged, doc_2 added)", s.Depth)
+	}
+}
+
+// TestReconcileStopsWhenTheOutboxIsGone: the route generation answers 404;
+// Run returns instead of polling on.
+func TestReconcileStopsWhenTheOutboxIsGone(t *testing.T) {
+	for _, status := range []int{http.StatusNotFound, http.StatusGone} {
+		q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &Reconciler{Outbox: fakeOutbox{err: &numora.APIError{StatusCode: status}}, Queue: q, Every: 1 << 62,
+			Logger: discard()}
+		r.Run(context.Background()) // returns: nothing to wait for
+		q.Close()
+	}
+}

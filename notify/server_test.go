@@ -1,0 +1,157 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numora/numora-connector/internal/queue"
+	"github.com/numora/numora-connector/numora/webhook"
+)
+
+var (
+	now    = time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)
+	secret = []byte("whsec_test")
+)
+
+type counts map[string]int
+
+func (c counts) Notification(endpoint, result string) { c[endpoint+"/"+result]++ }
+
+func setup(t *testing.T) (*httptest.Server, *queue.Queue, counts) {
+	t.Helper()
+	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	v, err := webhook.NewVerifier(webhook.Config{Secrets: [][]byte{secret}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := counts{}
+	s, err := New(Config{Queue: q, Verifier: v, MaxBody: 1024, Counter: c,
+		Ready: &Readiness{Probes: []Probe{{"numora", func(context.Context) error { return errors.New("key refused") }}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return srv, q, c
+}
+
+func post(t *testing.T, url, body, signature string) (int, answer) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if signature != "" {
+		req.Header.Set(webhook.Header, signature)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a answer
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+		t.Fatalf("answer not JSON: %v", err)
+	}
+	return resp.StatusCode, a
+}
+
+func sign(body string) string {
+	return webhook.Sign(webhook.Scheme{}, secret, strconv.FormatInt(now.Unix(), 10), []byte(body))
+}
+
+func event(id, typ, doc string) string {
+	return `{"id":"` + id + `","type":"` + typ + `","created_at":"2026-03-24T03:00:00Z","data":{"document_id":"` + doc + `"}}`
+}
+
+func TestNotifications(t *testing.T) {
+	srv, q, c := setup(t)
+	exec, hooks := srv.URL+"/numora/executor", srv.URL+"/numora/webhooks"
+	big := `{"document_id":"doc_big","pad":"` + strings.Repeat("x", 1100) + `"}`
+	tests := []struct {
+		name, url, body, sig string
+		status               int
+		want                 string // answer status
+	}{
+		{"executor notify", exec, `{"document_id":"doc_1"}`, "", 202, "accepted"},
+		{"executor notify under data", exec, `{"data":{"document_id":"doc_2"}}`, "", 202, "accepted"},
+		{"same document again", exec, `{"document_id":"doc_1"}`, "", 202, "coalesced"},
+		{"reviewed event", hooks, event("evt_1", "document.reviewed", "doc_3"), "", 202, "accepted"},
+		{"event retried", hooks, event("evt_1", "document.reviewed", "doc_3"), "", 202, "duplicate"},
+		{"push failed event", hooks, event("evt_2", "push.failed", "doc_4"), "", 202, "accepted"},
+		{"other event type", hooks, event("evt_3", "document.processing", "doc_5"), "", 200, "ignored"},
+		{"reviewed without document", hooks, `{"id":"evt_4","type":"document.reviewed","data":{}}`, "", 400, "refused"},
+		{"no document id", exec, `{"id":"x"}`, "", 400, "refused"},
+		{"not an object", exec, `["doc_1"]`, "", 400, "refused"},
+		{"broken JSON", exec, `{"document_id":`, "", 400, "refused"},
+		{"oversized", exec, big, "", 413, "refused"},
+		{"wrong secret", exec, `{"document_id":"doc_6"}`,
+			webhook.Sign(webhook.Scheme{}, []byte("other"), strconv.FormatInt(now.Unix(), 10), []byte(`{"document_id":"doc_6"}`)), 401, "refused"},
+		{"stale", exec, `{"document_id":"doc_6"}`,
+			webhook.Sign(webhook.Scheme{}, secret, strconv.FormatInt(now.Add(-10*time.Minute).Unix(), 10), []byte(`{"document_id":"doc_6"}`)), 401, "refused"},
+		{"tampered", exec, `{"document_id":"doc_7"}`, sign(`{"document_id":"doc_6"}`), 401, "refused"},
+		{"unsigned", exec, `{"document_id":"doc_6"}`, "none", 401, "refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sig := tt.sig
+			switch sig {
+			case "":
+				sig = sign(tt.body)
+			case "none":
+				sig = ""
+			}
+			status, a := post(t, tt.url, tt.body, sig)
+			if status != tt.status || a.Status != tt.want {
+				t.Errorf("got %d %q (%s), want %d %q", status, a.Status, a.Error, tt.status, tt.want)
+			}
+		})
+	}
+	if s := q.Stats(); s.Depth != 4 {
+		t.Errorf("queue depth %d, want 4 (doc_1..doc_4)", s.Depth)
+	}
+	want := counts{"executor/accepted": 2, "executor/coalesced": 1, "webhooks/accepted": 2, "webhooks/duplicate": 1,
+		"webhooks/ignored": 1, "webhooks/bad_body": 1, "executor/bad_body": 4, "executor/bad_signature": 4}
+	for k, v := range want {
+		if c[k] != v {
+			t.Errorf("count %s = %d, want %d", k, c[k], v)
+		}
+	}
+}
+
+func TestProbes(t *testing.T) {
+	srv, _, _ := setup(t)
+	tests := []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/healthz", 200},
+		{"GET", "/readyz", 503},
+		{"GET", "/numora/executor", 405},
+		{"POST", "/healthz", 405},
+		{"GET", "/metrics", 404},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s %s = %d, want %d", tt.method, tt.path, resp.StatusCode, tt.status)
+		}
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
