@@ -83,15 +83,17 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 units=deploy/systemd
 
-echo "== systemd-analyze security --offline=true (at most 2.0)"
-systemd-analyze security --offline=true --no-pager "$units/numora-connector.service" | tail -1
-if systemd-analyze security --offline=true --threshold=20 "$units/numora-connector.service" >/dev/null; then
-  pass
-else
-  fail "numora-connector.service is rated above 2.0"
-fi
+echo "== systemd-analyze security --offline=true (at most 2.0, every service)"
+for unit in "$units"/*.service; do
+  systemd-analyze security --offline=true --no-pager "$unit" | tail -1
+  if systemd-analyze security --offline=true --threshold=20 "$unit" >/dev/null; then
+    pass
+  else
+    fail "$(basename "$unit") is rated above 2.0"
+  fi
+done
 
-echo "== systemd-analyze verify"
+echo "== systemd-analyze verify (every unit)"
 # verify needs the ExecStart binary and systemd's own units: a scratch root
 # holds both, so it checks the units as installed without touching this machine.
 vroot=$(mktemp -d)
@@ -100,9 +102,12 @@ mkdir -p "$vroot/usr/local/bin" "$vroot/etc/systemd/system" "$vroot/usr/lib/syst
 cp -a /usr/lib/systemd/system "$vroot/usr/lib/systemd/"
 printf '#!/bin/sh\n' >"$vroot/usr/local/bin/numora-connector"
 chmod 0755 "$vroot/usr/local/bin/numora-connector"
-cp "$units"/numora-connector.service "$units"/numora-connector.timer "$vroot/etc/systemd/system/"
-out=$(systemd-analyze verify --man=no --root="$vroot" \
-  /etc/systemd/system/numora-connector.service /etc/systemd/system/numora-connector.timer 2>&1) &&
+installed=()
+for unit in "$units"/*.service "$units"/*.timer; do
+  cp "$unit" "$vroot/etc/systemd/system/"
+  installed+=("/etc/systemd/system/$(basename "$unit")")
+done
+out=$(systemd-analyze verify --man=no --root="$vroot" "${installed[@]}" 2>&1) &&
   [ -z "$out" ] && pass || fail "systemd-analyze verify: ${out:-exit status}"
 
 echo "== cron: numora-connector-cron"
