@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/numora/numora-connector/internal/suggest"
 	"io"
 	"log/slog"
 	"strings"
@@ -99,32 +100,11 @@ func (a *app) cmdHelp(ctx context.Context, args []string) int {
 
 // suggestCommand returns ` (did you mean "x"?)` for a near miss, or "".
 func suggestCommand(name string) string {
+	names := make([]string, 0, len(commands()))
 	for _, c := range commands() {
-		if strings.HasPrefix(c.name, name) || strings.HasPrefix(name, c.name) || editDistance(name, c.name) <= 2 {
-			return fmt.Sprintf(" (did you mean %q?)", c.name)
-		}
+		names = append(names, c.name)
 	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return suggest.DidYouMean(name, names)
 }
 
 // parse parses args; ok is false when the command must end with code. A

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/numora/numora-connector/internal/suggest"
 	"regexp"
 	"strings"
 	"time"
@@ -54,20 +55,12 @@ func flagWants(f *flag.Flag) string {
 
 // suggestFlag returns ` (did you mean --x?)` for a near miss, or "".
 func suggestFlag(fs *flagSet, name string) string {
-	best, bestD := "", 3
-	fs.VisitAll(func(f *flag.Flag) { // in name order: the first of equals wins
-		d := editDistance(name, f.Name)
-		if strings.HasPrefix(f.Name, name) {
-			d = min(d, 1)
-		}
-		if d < bestD {
-			best, bestD = f.Name, d
-		}
-	})
-	if best == "" {
-		return ""
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if s := suggest.Closest(name, names); s != "" {
+		return " (did you mean --" + s + "?)"
 	}
-	return " (did you mean --" + best + "?)"
+	return ""
 }
 
 // unexpectedArg explains an argument where only flags are taken (the flag

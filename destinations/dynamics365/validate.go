@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	sg "github.com/numora/numora-connector/internal/suggest"
 	"slices"
 	"sort"
 	"strings"
@@ -208,12 +209,11 @@ func (v *validation) suggestSet(set string) string {
 	return suggest(set, names)
 }
 
-// suggest returns `; did you mean "X"?` for a case-insensitive match.
+// suggest returns `; did you mean "X"?` for the candidate most likely
+// meant (suggest.Closest), or "".
 func suggest(name string, candidates []string) string {
-	for _, c := range candidates {
-		if strings.EqualFold(c, name) {
-			return fmt.Sprintf("; did you mean %q?", c)
-		}
+	if s := sg.Closest(name, candidates); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	return ""
 }
