@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/numora/numora-connector/internal/suggest"
 	"io"
 	"log/slog"
 	"strings"
 
 	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/internal/suggest"
 )
 
 // app is one invocation of the command: its streams and environment.
@@ -110,19 +110,23 @@ func suggestCommand(name string) string {
 // parse parses args; ok is false when the command must end with code. A
 // slip gets one line saying what is wrong, not the whole usage.
 func (a *app) parse(fs *flagSet, args []string) (code int, ok bool) {
-	usage, out := fs.Usage, fs.Output()
-	fs.Usage = func() {}
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.Usage = usage
-	fs.SetOutput(out)
+	mistake := flagMistake(fs, args)
+	var err error
+	if mistake == "" {
+		usage, out := fs.Usage, fs.Output()
+		fs.Usage = func() {}
+		fs.SetOutput(io.Discard)
+		err = fs.Parse(args)
+		fs.Usage, mistake = usage, errorText(err)
+		fs.SetOutput(out)
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fs.Usage()
 		return exitOK, false
-	case err != nil:
+	case mistake != "":
 		fmt.Fprintf(a.stderr, "numora-connector %s: %s\nRun \"numora-connector %s --help\" for its flags.\n",
-			fs.Name(), flagProblem(fs, err), fs.Name())
+			fs.Name(), mistake, fs.Name())
 		return exitUsage, false
 	case fs.NArg() > 0:
 		fmt.Fprintf(a.stderr, "numora-connector %s: %s\n", fs.Name(), unexpectedArg(fs, fs.Arg(0)))

@@ -1,36 +1,70 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"github.com/numora/numora-connector/internal/suggest"
-	"regexp"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/numora/numora-connector/internal/suggest"
 )
 
-// The flag package's error texts (Go's src/flag/flag.go, FlagSet.parseOne).
-var (
-	reUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
-	reNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
-	reBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-+([^:]+):`)
-)
+// flagMistake checks args as flag.Parse reads them and returns the first
+// mistake it would refuse, said as what is wrong and, where it can tell,
+// what was meant; "" when there is none. Checking before parsing, rather
+// than reading the flag package's error text, keeps the messages ours.
+func flagMistake(fs *flagSet, args []string) string {
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if len(arg) < 2 || arg[0] != '-' || arg == "--" {
+			return "" // the flags end here; flag.Parse stops too
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(arg[1:], "-"), "=")
+		f := fs.Lookup(name)
+		switch {
+		case name == "h" || name == "help":
+			return "" // flag.Parse answers ErrHelp
+		case f == nil:
+			// The flag package's words, which scripts and tests may match.
+			return "flag provided but not defined: --" + name + suggestFlag(fs, name)
+		case isBool(f) && !hasValue:
+			continue
+		case !hasValue && i+1 == len(args):
+			return fmt.Sprintf("--%s needs a value (--%s VALUE or --%s=VALUE)", name, name, name)
+		case !hasValue:
+			i++
+			value = args[i]
+		}
+		if !validFlagValue(f, value) {
+			return fmt.Sprintf("--%s %q: want %s", name, value, flagWants(f))
+		}
+	}
+	return ""
+}
 
-// flagProblem rewrites a flag parsing error as what is wrong and, where
-// it can tell, what was meant.
-func flagProblem(fs *flagSet, err error) string {
-	msg := err.Error()
-	if m := reUndefined.FindStringSubmatch(msg); m != nil {
-		// The flag package's words, which scripts and tests may match.
-		return "flag provided but not defined: --" + m[1] + suggestFlag(fs, m[1])
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// validFlagValue reports whether f takes v, by its value's type.
+func validFlagValue(f *flag.Flag, v string) bool {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return true
 	}
-	if m := reNoValue.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("--%s needs a value (--%s VALUE or --%s=VALUE)", m[1], m[1], m[1])
+	var err error
+	switch g.Get().(type) {
+	case time.Duration:
+		_, err = time.ParseDuration(v)
+	case int:
+		_, err = strconv.Atoi(v)
+	case bool:
+		_, err = strconv.ParseBool(v)
 	}
-	if m := reBadValue.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("--%s %q: want %s", m[2], m[1], flagWants(fs.Lookup(m[2])))
-	}
-	return msg
+	return err == nil
 }
 
 // flagWants describes the values a flag takes.
@@ -76,4 +110,12 @@ func unexpectedArg(fs *flagSet, arg string) string {
 		hint += "; flags after it were not read"
 	}
 	return fmt.Sprintf("unexpected argument %q: %s", arg, hint)
+}
+
+// errorText is err's text, "" for nil and flag.ErrHelp.
+func errorText(err error) string {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return ""
+	}
+	return err.Error()
 }

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	sg "github.com/numora/numora-connector/internal/suggest"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/numora/numora-connector/destinations"
+	sg "github.com/numora/numora-connector/internal/suggest"
 	"github.com/numora/numora-connector/mapping"
 )
 
