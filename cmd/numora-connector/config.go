@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"regexp"
+	"reflect"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -158,48 +157,25 @@ func loadConfigFile(path string) (*config, string, error) {
 	return c, permissionWarning(path, c), nil
 }
 
-// parseConfig decodes a config file strictly.
+// parseConfig decodes a config file strictly: a YAML syntax error, an
+// unknown setting or a value of the wrong kind is a usage error listing
+// every problem with its position.
 func parseConfig(name string, data []byte) (*config, error) {
 	c := &config{file: name}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	err := dec.Decode(c)
-	if errors.Is(err, io.EOF) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("%s: not valid YAML (%v)", name, err)}
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
 		return c, nil
 	}
-	if err != nil {
-		return nil, configError(name, err)
+	if p := checkSettings(name, doc.Content[0], reflect.TypeFor[config](), ""); len(p) > 0 {
+		return nil, &usageError{msg: strings.Join(p, "\n")}
+	}
+	if err := doc.Content[0].Decode(c); err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("%s: %v", name, err)}
 	}
 	return c, nil
-}
-
-var (
-	yamlLine    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-)
-
-// configError rewrites yaml's messages as "file:line: problem", one per line.
-func configError(name string, err error) error {
-	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	}
-	var b bytes.Buffer
-	for i, m := range msgs {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		line, what := "", m
-		if g := yamlLine.FindStringSubmatch(m); g != nil {
-			line, what = ":"+g[1], g[2]
-		}
-		if g := yamlUnknown.FindStringSubmatch(what); g != nil {
-			what = fmt.Sprintf("unknown setting %q", g[1])
-		}
-		fmt.Fprintf(&b, "%s%s: %s", name, line, what)
-	}
-	return &usageError{msg: b.String()}
 }
 
 // permissionWarning warns about a config file that others could change
