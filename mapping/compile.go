@@ -1,9 +1,7 @@
 package mapping
 
 import (
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +50,7 @@ func sortProblems(ps []Problem) {
 func (l *loader) parse(data []byte) *Rules {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		l.syntaxError(err)
+		l.syntaxError(data, err)
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || isNull(doc.Content[0]) {
@@ -62,21 +60,39 @@ func (l *loader) parse(data []byte) *Rules {
 	return l.rules(doc.Content[0])
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (?:column (\d+): )?`)
+// maxSyntaxProbes bounds the parses syntaxError tries (rules files are a
+// few hundred lines; a huge broken file is not searched to its start).
+const maxSyntaxProbes = 1000
 
-// syntaxError reports a YAML syntax error at its (approximate) line.
-func (l *loader) syntaxError(err error) {
-	msg := err.Error()
-	p := Pos{File: l.file, Line: 1, Col: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		if m[2] != "" {
-			p.Col, _ = strconv.Atoi(m[2])
+// syntaxError reports a YAML syntax error at the line where the text stops
+// being YAML: the line after the longest run of first lines that still
+// parses. The library names a line only in its message text; this finds
+// it from the rules themselves (a construct cut in the middle, such as a
+// quoted string over two lines, does not hide an error further down).
+func (l *loader) syntaxError(data []byte, err error) {
+	lines := strings.SplitAfter(string(data), "\n")
+	line := 0
+	for n := len(lines) - 1; n > 0 && n >= len(lines)-maxSyntaxProbes; n-- {
+		var doc yaml.Node
+		if yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc) == nil {
+			line = n + 1
+			break
 		}
-		msg = msg[len(m[0]):]
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	l.problems = append(l.problems, Problem{Pos: p, Message: "invalid YAML: " + msg})
+	// The library's text repeats its own guess at the line; ours replaces it
+	// (if the text changes shape, it is merely kept whole).
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if line == 0 { // not found within the probes: the library's guess stays in the text
+		l.problems = append(l.problems, Problem{Pos: Pos{File: l.file, Line: 1, Col: 1}, Message: "invalid YAML: " + msg})
+		return
+	}
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if _, after, found := strings.Cut(rest, ": "); found {
+			msg = after
+		}
+	}
+	l.problems = append(l.problems, Problem{Pos: Pos{File: l.file, Line: min(line, len(lines)), Col: 1},
+		Message: "invalid YAML: " + msg})
 }
 
 // rules compiles the top-level mapping.

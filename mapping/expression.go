@@ -3,7 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +11,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -73,7 +74,7 @@ func compileExpr(text string, asBool, inItem bool) (*program, string) {
 	}
 	p, err := expr.Compile(text, opts...)
 	if err != nil {
-		return nil, "invalid expression " + quote(text) + ": " + exprMessage(err)
+		return nil, "invalid expression " + quote(text) + ": " + exprMessage(text, err)
 	}
 	v := &identVisitor{}
 	node := p.Node()
@@ -85,35 +86,66 @@ func compileExpr(text string, asBool, inItem bool) (*program, string) {
 }
 
 // exprMessage shortens an expr error to one line, in the rules' terms.
-func exprMessage(err error) string {
+// When expr refused a name the environment lacks, the name is found in the
+// expression's own syntax tree (nameProblem), so the message speaks of
+// document attributes and environment names, not of Go types.
+func exprMessage(text string, err error) string {
 	var fe *file.Error
-	if errors.As(err, &fe) {
-		msg := friendlyExprMessage(fe.Message)
-		if fe.Column > 0 || fe.Line > 0 {
-			return fmt.Sprintf("%s (at %d:%d)", msg, fe.Line, fe.Column+1)
-		}
+	if !errors.As(err, &fe) {
+		msg, _, _ := strings.Cut(err.Error(), "\n")
 		return msg
 	}
-	msg, _, _ := strings.Cut(err.Error(), "\n")
+	msg := fe.Message
+	if tree, perr := parser.Parse(text); perr == nil {
+		if m := nameProblem(tree.Node); m != "" {
+			msg = m
+		}
+	}
+	if fe.Column > 0 || fe.Line > 0 {
+		return fmt.Sprintf("%s (at %d:%d)", msg, fe.Line, fe.Column+1)
+	}
 	return msg
 }
 
-var (
-	noFieldRE     = regexp.MustCompile(`^type mapping\.exprDocument has no field (\w+)$`)
-	unknownNameRE = regexp.MustCompile(`^unknown name (\w+)$`)
-)
+// exprFuncs are the functions the rules add to expr's builtins.
+var exprFuncs = []string{"number"}
 
-// friendlyExprMessage rewrites expr's messages about the environment
-// without Go type names, with a suggestion.
-func friendlyExprMessage(msg string) string {
-	if m := noFieldRE.FindStringSubmatch(msg); m != nil {
-		return "document has no attribute " + quote(m[1]) + didYouMean(m[1], docAttrs)
+// nameProblem describes the first name in an expression that the
+// environment lacks: an unknown top-level name, or a document attribute
+// that does not exist; "" when every name is known.
+func nameProblem(root ast.Node) string {
+	v := &nameVisitor{declared: map[string]bool{}}
+	ast.Walk(&root, v)
+	return v.problem
+}
+
+// nameVisitor finds names an expression reads that the environment lacks.
+type nameVisitor struct {
+	declared map[string]bool // let variables and called functions
+	problem  string
+}
+
+func (v *nameVisitor) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.VariableDeclaratorNode:
+		v.declared[x.Name] = true
+	case *ast.CallNode:
+		if id, ok := x.Callee.(*ast.IdentifierNode); ok {
+			v.declared[id.Value] = true
+		}
+	case *ast.MemberNode:
+		id, okID := x.Node.(*ast.IdentifierNode)
+		prop, okProp := x.Property.(*ast.StringNode)
+		if okID && okProp && id.Value == "document" && !slices.Contains(docAttrs, prop.Value) && v.problem == "" {
+			v.problem = "document has no attribute " + quote(prop.Value) + didYouMean(prop.Value, docAttrs)
+		}
+	case *ast.IdentifierNode:
+		known := envNames[x.Value] != 0 || v.declared[x.Value] || slices.Contains(exprFuncs, x.Value)
+		if !known && v.problem == "" {
+			names := []string{"document", "fields", "confidence", "item", "metadata"}
+			v.problem = "unknown name " + quote(x.Value) + didYouMean(x.Value, names) + "; expressions see " + quoteList(names)
+		}
 	}
-	if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
-		names := []string{"document", "fields", "confidence", "item", "metadata"}
-		return "unknown name " + quote(m[1]) + didYouMean(m[1], names) + "; expressions see " + quoteList(names)
-	}
-	return msg
 }
 
 // identVisitor collects the environment names a program reads.
@@ -131,7 +163,7 @@ func (p *program) run(env *exprEnv) (any, error) {
 	defer vmPool.Put(m)
 	out, err := m.Run(p.prog, env)
 	if err != nil {
-		return nil, errors.New(exprMessage(err))
+		return nil, errors.New(exprMessage(p.text, err))
 	}
 	return out, nil
 }
