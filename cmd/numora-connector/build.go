@@ -13,7 +13,6 @@ import (
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations/dynamics365"
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora"
 )
@@ -40,29 +39,20 @@ func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
 	if cfg.Numora.Timeout > 0 {
 		hc.Timeout = cfg.Numora.Timeout
 	}
-	r := cfg.Numora.Retry
 	c, err := numora.New(numora.Config{BaseURL: cfg.Numora.BaseURL, APIKey: cfg.Numora.APIKey, HTTPClient: hc, Logger: log,
-		Retry: retry.Policy{MaxAttempts: r.MaxAttempts, BaseDelay: r.BaseDelay, MaxDelay: r.MaxDelay, MaxTotalWait: r.MaxTotalWait}})
+		Retry: cfg.Numora.Retry})
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}
 	return c, nil
 }
 
-// newDestination builds the Dataverse destination. The environment was
-// already folded into cfg, so the destination does not read it again.
+// newDestination builds the Dataverse destination from the "dynamics:"
+// settings (file, environment and flags already folded in), plus what only
+// the process has: the logger and, in the sandbox, the trust store.
 func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras) (*dynamics365.Destination, error) {
-	d := cfg.Dynamics
-	dc := dynamics365.Config{
-		OrgURL: d.URL, APIVersion: d.APIVersion, Auth: dynamics365.AuthMode(d.Auth),
-		TenantID: d.TenantID, ClientID: d.ClientID, ClientSecret: d.ClientSecret,
-		CertificatePath: d.CertificatePath, CertificatePassword: d.CertificatePassword,
-		AuthorityHost: d.AuthorityHost, MaxConcurrency: d.MaxConcurrency, RequestTimeout: d.RequestTimeout,
-		RootCAs: x.rootCAs, HTTPClient: x.httpClient, Logger: log, Getenv: func(string) string { return "" },
-		Retry: retry.Policy{MaxAttempts: d.Retry.MaxAttempts, BaseDelay: d.Retry.BaseDelay,
-			MaxDelay: d.Retry.MaxDelay, MaxTotalWait: d.Retry.MaxTotalWait},
-		Breaker: dynamics365.BreakerConfig{Failures: d.Breaker.Failures, OpenTimeout: d.Breaker.OpenTimeout},
-	}
+	dc := cfg.Dynamics.Config
+	dc.RootCAs, dc.HTTPClient, dc.Logger = x.rootCAs, x.httpClient, log
 	dst, err := dynamics365.New(ctx, dc)
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}

@@ -61,7 +61,7 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 	rules, err := loadRules(cfg, log, extras{})
 	report("mapping rules "+cfg.Mappings, "loaded"+rulesNote(rules), err, func(error) string { return "not loaded" }, exitUsage)
 	report("Numora "+cfg.Numora.BaseURL, "API key accepted, outbox readable", a.checkNumora(ctx, cfg, log), numoraStep, exitUnavailable)
-	report("Dataverse "+cfg.Dynamics.URL, "signed in to Entra ID, WhoAmI answered", a.checkDataverse(ctx, cfg, log), dataverseStep, exitUnavailable)
+	report("Dataverse "+cfg.Dynamics.OrgURL, "signed in to Entra ID, WhoAmI answered", a.checkDataverse(ctx, cfg, log), dataverseStep, exitUnavailable)
 	return code
 }
 

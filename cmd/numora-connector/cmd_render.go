@@ -91,8 +91,8 @@ func (a *app) printJSON(v any) int {
 // is configured.
 func (a *app) renderHTTP(ctx context.Context, cfg *config, log *slog.Logger, plan *mapping.Plan) int {
 	c := *cfg
-	if c.Dynamics.URL == "" {
-		c.Dynamics.URL = placeholderOrg
+	if c.Dynamics.OrgURL == "" {
+		c.Dynamics.OrgURL = placeholderOrg
 	}
 	if c.Dynamics.Auth == "" && c.Dynamics.ClientSecret.IsZero() && c.Dynamics.CertificatePath == "" {
 		c.Dynamics.Auth, c.Dynamics.TenantID, c.Dynamics.ClientID = "client_secret", "render", "render"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	numoraconnector "github.com/numora/numora-connector"
+	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/internal/sandboxenv"
 	"github.com/numora/numora-connector/internal/secret"
@@ -118,8 +119,9 @@ func (sb *sandbox) close() {
 func (sb *sandbox) config(base *config) *config {
 	c := *base
 	c.Numora.BaseURL, c.Numora.APIKey = sb.numora.URL, secret.New(sb.numora.APIKey)
-	c.Dynamics = dynamicsConfig{URL: sb.dv.URL, Auth: "client_secret", TenantID: sb.dv.TenantID,
-		ClientID: sb.dv.ClientID, ClientSecret: secret.New(sb.dv.ClientSecret), AuthorityHost: sb.dv.AuthorityHost}
+	c.Dynamics = dynamicsConfig{Config: dynamics365.Config{OrgURL: sb.dv.URL, Auth: dynamics365.AuthClientSecret,
+		TenantID: sb.dv.TenantID, ClientID: sb.dv.ClientID, ClientSecret: secret.New(sb.dv.ClientSecret),
+		AuthorityHost: sb.dv.AuthorityHost}}
 	return &c
 }
 

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/numora/numora-connector/destinations/dynamics365"
+	"github.com/numora/numora-connector/internal/retry"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/numora/numora-connector/internal/secret"
@@ -52,58 +55,21 @@ type numoraConfig struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// Retry bounds the retries of one Numora request (same fields and
 	// defaults as dynamics.retry).
-	Retry retryConfig `yaml:"retry"`
+	Retry retry.Policy `yaml:"retry"`
 }
 
+// dynamicsConfig is the "dynamics:" section: the Dataverse destination's
+// own configuration (its fields and defaults are documented on
+// dynamics365.Config; the CLI adds none of its own but the secret files),
+// so every setting has one path from the file, the environment and flags
+// to the destination.
 type dynamicsConfig struct {
-	// URL is the environment (org) URL (DYNAMICS_URL). Required to write.
-	URL        string `yaml:"url"`
-	APIVersion string `yaml:"api_version"`
-	// Auth is client_secret, client_certificate, managed_identity,
-	// workload_identity, azure_cli or default (DYNAMICS_AUTH); default:
-	// client_secret when a secret is set, client_certificate when a
-	// certificate path is.
-	Auth            string `yaml:"auth"`
-	TenantID        string `yaml:"tenant_id"`        // AZURE_TENANT_ID
-	ClientID        string `yaml:"client_id"`        // AZURE_CLIENT_ID
-	CertificatePath string `yaml:"certificate_path"` // AZURE_CLIENT_CERTIFICATE_PATH
-	AuthorityHost   string `yaml:"authority_host"`   // AZURE_AUTHORITY_HOST
-	// ClientSecret (AZURE_CLIENT_SECRET) and CertificatePassword
-	// (AZURE_CLIENT_CERTIFICATE_PASSWORD): keep them in the environment.
-	ClientSecret        secret.String `yaml:"client_secret"`
-	CertificatePassword secret.String `yaml:"certificate_password"`
+	dynamics365.Config `yaml:",inline"`
 	// ClientSecretFile (AZURE_CLIENT_SECRET_FILE) and
 	// CertificatePasswordFile (AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE) are
 	// files holding them, re-read before every pass like api_key_file.
 	ClientSecretFile        string `yaml:"client_secret_file"`
 	CertificatePasswordFile string `yaml:"certificate_password_file"`
-	// MaxConcurrency caps concurrent Dataverse requests; default 52.
-	MaxConcurrency int `yaml:"max_concurrency"`
-	// RequestTimeout bounds one Dataverse request; default 2m.
-	RequestTimeout time.Duration `yaml:"request_timeout"`
-	// Retry bounds the retries of one Dataverse request.
-	Retry retryConfig `yaml:"retry"`
-	// Breaker configures the circuit breaker that stops a run when
-	// Dataverse keeps failing.
-	Breaker breakerConfig `yaml:"breaker"`
-}
-
-type retryConfig struct {
-	// MaxAttempts per request, first one included; default 5.
-	MaxAttempts int `yaml:"max_attempts"`
-	// BaseDelay and MaxDelay bound the full-jitter backoff; default 500ms, 30s.
-	BaseDelay time.Duration `yaml:"base_delay"`
-	MaxDelay  time.Duration `yaml:"max_delay"`
-	// MaxTotalWait caps the waiting for one request; default 2m.
-	MaxTotalWait time.Duration `yaml:"max_total_wait"`
-}
-
-type breakerConfig struct {
-	// Failures is the number of consecutive failed requests that opens the
-	// breaker; default 5; negative disables it.
-	Failures int `yaml:"failures"`
-	// OpenTimeout is how long it stays open before probing; default 30s.
-	OpenTimeout time.Duration `yaml:"open_timeout"`
 }
 
 type runConfig struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/internal/secret"
 )
 
@@ -26,14 +27,11 @@ func (c *config) applyEnv(getenv func(string) string) {
 	str(&c.Numora.BaseURL, "NUMORA_BASE_URL")
 	sec(&c.Numora.APIKey, "NUMORA_API_KEY")
 	str(&c.Numora.Provider, "NUMORA_PROVIDER")
-	str(&c.Dynamics.URL, "DYNAMICS_URL")
-	str(&c.Dynamics.Auth, "DYNAMICS_AUTH")
-	str(&c.Dynamics.TenantID, "AZURE_TENANT_ID")
-	str(&c.Dynamics.ClientID, "AZURE_CLIENT_ID")
-	sec(&c.Dynamics.ClientSecret, "AZURE_CLIENT_SECRET")
-	str(&c.Dynamics.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
-	sec(&c.Dynamics.CertificatePassword, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
-	str(&c.Dynamics.AuthorityHost, "AZURE_AUTHORITY_HOST")
+	str(&c.Dynamics.OrgURL, "DYNAMICS_URL")
+	if v := getenv("DYNAMICS_AUTH"); v != "" {
+		c.Dynamics.Auth = dynamics365.AuthMode(v)
+	}
+	c.Dynamics.ApplyEnv(getenv) // AZURE_*, as the destination defines them
 	str(&c.Mappings, "CONNECTOR_MAPPINGS")
 	str(&c.Numora.APIKeyFile, "NUMORA_API_KEY_FILE")
 	str(&c.Dynamics.ClientSecretFile, "AZURE_CLIENT_SECRET_FILE")
@@ -85,7 +83,7 @@ func (c *config) validate(n needs) []string {
 		}
 	}
 	if n.dynamics {
-		if msg := checkURL(c.Dynamics.URL, "DYNAMICS_URL", "dynamics.url"); msg != "" {
+		if msg := checkURL(c.Dynamics.OrgURL, "DYNAMICS_URL", "dynamics.url"); msg != "" {
 			add("%s", msg)
 		}
 	}

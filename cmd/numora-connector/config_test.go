@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numora/numora-connector/destinations/dynamics365"
+
 	"github.com/numora/numora-connector/connector"
 )
 
@@ -15,7 +17,7 @@ func TestDeployExampleConfigParses(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy/connector.yaml: %v", err)
 	}
-	if c.Dynamics.URL == "" || c.Run.Concurrency != 8 || c.Run.StopGrace != 30*time.Second {
+	if c.Dynamics.OrgURL == "" || c.Run.Concurrency != 8 || c.Run.StopGrace != 30*time.Second {
 		t.Errorf("parsed %+v", c)
 	}
 }
@@ -69,8 +71,8 @@ func TestConfigValidation(t *testing.T) {
 			[]string{"numora.base_url: required", "NUMORA_API_KEY", "dynamics.url: required"}},
 		{"http remote", config{Numora: numoraConfig{BaseURL: "http://api.example.com"}}, needs{numora: true},
 			[]string{"plain http is allowed only for loopback"}},
-		{"http loopback ok", config{Dynamics: dynamicsConfig{URL: "http://127.0.0.1:8080"}}, needs{dynamics: true}, nil},
-		{"user in url", config{Dynamics: dynamicsConfig{URL: "https://u:p@org.example"}}, needs{dynamics: true},
+		{"http loopback ok", config{Dynamics: dynamicsConfig{Config: dynamics365.Config{OrgURL: "http://127.0.0.1:8080"}}}, needs{dynamics: true}, nil},
+		{"user in url", config{Dynamics: dynamicsConfig{Config: dynamics365.Config{OrgURL: "https://u:p@org.example"}}}, needs{dynamics: true},
 			[]string{"must not carry a user"}},
 		{"numbers", config{Run: runConfig{Concurrency: 500, Interval: time.Millisecond, StopGrace: -time.Second}}, needs{},
 			[]string{"concurrency 500", "interval 1ms", "stop_grace -1s"}},

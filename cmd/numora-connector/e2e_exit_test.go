@@ -40,7 +40,7 @@ func TestE2EExitCodes(t *testing.T) {
 		{"unknown flag", nil, []string{"run", "--concurency", "4"}, exitUsage, "flag provided but not defined"},
 		{"no api key", []string{"NUMORA_API_KEY="}, []string{"run", "--config", os.DevNull}, exitUsage, "NUMORA_API_KEY"},
 		{"http to a remote host", []string{"NUMORA_BASE_URL=http://numora.example.com"}, []string{"run"}, exitUsage, "loopback"},
-		{"unknown config key", nil, []string{"run", "--config", badConfig}, exitUsage, `connector.yaml:2: unknown setting "concurrancy"`},
+		{"unknown config key", nil, []string{"run", "--config", badConfig}, exitUsage, `connector.yaml:2:3: unknown setting "run.concurrancy" (did you mean "concurrency"?)`},
 		{"broken mapping", []string{"CONNECTOR_MAPPINGS=" + badRules}, []string{"run"}, exitUsage, "bad-mappings.yaml:8:"},
 		{"validate broken mapping", nil, []string{"validate", "--mappings", badRules}, exitUsage, "bad-mappings.yaml:8:"},
 		{"numora key refused", []string{"NUMORA_API_KEY=sk_wrong_key_e2e"}, []string{"run"}, exitUnavailable, "401"},

@@ -68,7 +68,7 @@ func (f *flagSet) numoraFlags() {
 }
 
 func (f *flagSet) dynamicsFlags() {
-	f.str("dynamics-url", "Dataverse environment URL (env DYNAMICS_URL)", func(c *config, v string) { c.Dynamics.URL = v })
+	f.str("dynamics-url", "Dataverse environment URL (env DYNAMICS_URL)", func(c *config, v string) { c.Dynamics.OrgURL = v })
 }
 
 func (f *flagSet) runFlags() {

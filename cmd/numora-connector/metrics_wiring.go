@@ -27,7 +27,7 @@ func (x extras) withMetrics(m *metrics.Metrics, cfg *config) extras {
 		t.TLSClientConfig = &tls.Config{RootCAs: x.rootCAs, MinVersion: tls.VersionTLS12}
 	}
 	host := ""
-	if u, err := url.Parse(cfg.Dynamics.URL); err == nil {
+	if u, err := url.Parse(cfg.Dynamics.OrgURL); err == nil {
 		host = u.Host
 	}
 	x.httpClient = &http.Client{Transport: m.Transport(t, host)}

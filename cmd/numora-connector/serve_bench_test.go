@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numora/numora-connector/destinations/dynamics365"
+
 	numoraconnector "github.com/numora/numora-connector"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/internal/logctx"
@@ -89,8 +91,9 @@ func startServeBench(b *testing.B, n int) *serveBench {
 		b.Fatal(err)
 	}
 	cfg := &config{Numora: numoraConfig{BaseURL: hs.URL, APIKey: secret.New(nm.APIKey)},
-		Dynamics: dynamicsConfig{URL: dv.URL, Auth: "client_secret", TenantID: dv.TenantID, ClientID: dv.ClientID,
-			ClientSecret: secret.New(dv.ClientSecret), AuthorityHost: dv.AuthorityHost},
+		Dynamics: dynamicsConfig{Config: dynamics365.Config{OrgURL: dv.URL, Auth: dynamics365.AuthClientSecret,
+			TenantID: dv.TenantID, ClientID: dv.ClientID, ClientSecret: secret.New(dv.ClientSecret),
+			AuthorityHost: dv.AuthorityHost}},
 		Serve: serveConfig{Queue: filepath.Join(dir, "queue.db"), Secrets: secret.New(webhookSecret)}}
 	cfg.applyDefaults()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

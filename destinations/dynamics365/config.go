@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -48,77 +47,74 @@ const (
 type Config struct {
 	// OrgURL is the environment URL, e.g. "https://contoso.crm.dynamics.com".
 	// Required; https unless the host is a loopback address (tests).
-	OrgURL string
+	OrgURL string `yaml:"url"`
 	// APIVersion is the Web API version; default "v9.2".
-	APIVersion string
+	APIVersion string `yaml:"api_version"`
 
 	// Auth selects the credential. Default: client_secret when a client
 	// secret is configured, client_certificate when a certificate path is,
 	// otherwise New fails and names the modes.
-	Auth AuthMode
-	// TenantID is the Entra tenant; default $AZURE_TENANT_ID. Required for
+	Auth AuthMode `yaml:"auth"`
+	// TenantID is the Entra tenant (AZURE_TENANT_ID). Required for
 	// client_secret and client_certificate.
-	TenantID string
+	TenantID string `yaml:"tenant_id"`
 	// ClientID is the app registration (or user-assigned managed identity)
-	// client id; default $AZURE_CLIENT_ID.
-	ClientID string
-	// ClientSecret is the app's secret; default $AZURE_CLIENT_SECRET.
-	ClientSecret secret.String
+	// client id (AZURE_CLIENT_ID).
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is the app's secret (AZURE_CLIENT_SECRET).
+	ClientSecret secret.String `yaml:"client_secret"`
 	// CertificatePath is a PEM or PKCS#12 file holding the certificate and
-	// its RSA private key; default $AZURE_CLIENT_CERTIFICATE_PATH.
-	CertificatePath string
-	// CertificatePassword decrypts a PKCS#12 certificate; default
-	// $AZURE_CLIENT_CERTIFICATE_PASSWORD.
-	CertificatePassword secret.String
-	// AuthorityHost is the Entra ID authority, default $AZURE_AUTHORITY_HOST,
-	// else the public cloud "https://login.microsoftonline.com/". Must be
+	// its RSA private key (AZURE_CLIENT_CERTIFICATE_PATH).
+	CertificatePath string `yaml:"certificate_path"`
+	// CertificatePassword decrypts a PKCS#12 certificate
+	// (AZURE_CLIENT_CERTIFICATE_PASSWORD).
+	CertificatePassword secret.String `yaml:"certificate_password"`
+	// AuthorityHost is the Entra ID authority (AZURE_AUTHORITY_HOST); default
+	// the public cloud "https://login.microsoftonline.com/". Must be
 	// https. Instance discovery is turned off automatically when the host
 	// is not a public Microsoft cloud (private clouds, the emulator).
-	AuthorityHost string
+	AuthorityHost string `yaml:"authority_host"`
 	// Credential, when set, replaces the credential Auth would build (and
 	// Auth and the fields above are ignored). On a 401 the destination asks
 	// it for a fresh token with a claims challenge in
 	// policy.TokenRequestOptions.Claims.
-	Credential azcore.TokenCredential
+	Credential azcore.TokenCredential `yaml:"-"`
 
 	// HTTPClient is the client whose Transport carries every request, to
 	// Dataverse and to the token service; its Timeout is ignored (see
 	// RequestTimeout). Default: a clone of http.DefaultTransport.
-	HTTPClient *http.Client
+	HTTPClient *http.Client `yaml:"-"`
 	// RootCAs, when set, is the only trust store for TLS (for the emulator
 	// and private clouds). Ignored when HTTPClient is set.
-	RootCAs *x509.CertPool
+	RootCAs *x509.CertPool `yaml:"-"`
 	// UserAgent is sent on every Dataverse request; default
 	// "numora-connector".
-	UserAgent string
+	UserAgent string `yaml:"user_agent"`
 	// RequestTimeout bounds one HTTP request, including reading the
 	// response; default 2m. TokenTimeout bounds one token request; default 30s.
-	RequestTimeout time.Duration
-	TokenTimeout   time.Duration
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	TokenTimeout   time.Duration `yaml:"token_timeout"`
 
 	// Retry bounds the retries of one request (attempts, backoff, total
 	// wait); zero fields are retry.Policy's defaults.
-	Retry retry.Policy
+	Retry retry.Policy `yaml:"retry"`
 	// Breaker configures the circuit breaker.
-	Breaker BreakerConfig
+	Breaker BreakerConfig `yaml:"breaker"`
 	// InitialConcurrency is where the adaptive limit on concurrent requests
 	// starts; default 4. MaxConcurrency caps it; default and maximum 52
 	// (Dataverse's per-user limit). A server's x-ms-dop-hint lowers the cap.
-	InitialConcurrency int
-	MaxConcurrency     int
+	InitialConcurrency int `yaml:"initial_concurrency"`
+	MaxConcurrency     int `yaml:"max_concurrency"`
 	// LookupTTL is how long lookup answers (including "not found") are
 	// reused; default 10m.
-	LookupTTL time.Duration
+	LookupTTL time.Duration `yaml:"lookup_ttl"`
 
 	// Clock is the time source for waits, the breaker and caches; default
 	// the system clock.
-	Clock retry.Clock
+	Clock retry.Clock `yaml:"-"`
 	// Logger receives warnings (throttling, breaker changes, token
 	// refreshes); default: discard.
-	Logger *slog.Logger
-	// Getenv reads the AZURE_* defaults; default os.Getenv. Set it to a
-	// function returning "" to ignore the environment.
-	Getenv func(string) string
+	Logger *slog.Logger `yaml:"-"`
 }
 
 // BreakerConfig configures the circuit breaker that stops a run fast when
@@ -128,13 +124,13 @@ type BreakerConfig struct {
 	// Failures is the number of consecutive failed requests (each after its
 	// retries) that opens the breaker; default 5. Negative disables the
 	// breaker.
-	Failures int
+	Failures int `yaml:"failures"`
 	// OpenTimeout is how long the breaker stays open before letting probe
 	// requests through; default 30s.
-	OpenTimeout time.Duration
+	OpenTimeout time.Duration `yaml:"open_timeout"`
 	// HalfOpenRequests is the number of probe requests allowed while half
 	// open; that many successes close the breaker; default 1.
-	HalfOpenRequests int
+	HalfOpenRequests int `yaml:"half_open_requests"`
 }
 
 // String describes the configuration without secrets.
@@ -155,27 +151,33 @@ func (c Config) LogValue() slog.Value {
 		slog.String("certificate_path", c.CertificatePath), slog.String("authority_host", c.AuthorityHost))
 }
 
-// withDefaults returns c with environment values and defaults filled in.
-func (c Config) withDefaults() Config {
-	env := c.Getenv
-	if env == nil {
-		env = os.Getenv
-	}
-	fill := func(s *string, name string) {
-		if *s == "" {
-			*s = env(name)
+// ApplyEnv overrides c with the Azure SDK's environment variables that are
+// set: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+// AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_CERTIFICATE_PASSWORD and
+// AZURE_AUTHORITY_HOST. New never reads the environment itself; callers
+// that want it (the CLI does, between its settings file and its flags) call
+// ApplyEnv, with os.Getenv or a stand-in.
+func (c *Config) ApplyEnv(getenv func(string) string) {
+	str := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
 		}
 	}
-	fill(&c.TenantID, "AZURE_TENANT_ID")
-	fill(&c.ClientID, "AZURE_CLIENT_ID")
-	fill(&c.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
-	fill(&c.AuthorityHost, "AZURE_AUTHORITY_HOST")
-	if c.ClientSecret.IsZero() {
-		c.ClientSecret = secret.New(env("AZURE_CLIENT_SECRET"))
+	sec := func(dst *secret.String, name string) {
+		if v := getenv(name); v != "" {
+			*dst = secret.New(v)
+		}
 	}
-	if c.CertificatePassword.IsZero() {
-		c.CertificatePassword = secret.New(env("AZURE_CLIENT_CERTIFICATE_PASSWORD"))
-	}
+	str(&c.TenantID, "AZURE_TENANT_ID")
+	str(&c.ClientID, "AZURE_CLIENT_ID")
+	sec(&c.ClientSecret, "AZURE_CLIENT_SECRET")
+	str(&c.CertificatePath, "AZURE_CLIENT_CERTIFICATE_PATH")
+	sec(&c.CertificatePassword, "AZURE_CLIENT_CERTIFICATE_PASSWORD")
+	str(&c.AuthorityHost, "AZURE_AUTHORITY_HOST")
+}
+
+// withDefaults returns c with defaults filled in.
+func (c Config) withDefaults() Config {
 	if c.Auth == "" && c.Credential == nil {
 		c.Auth = c.inferAuth()
 	}

@@ -12,28 +12,27 @@ import (
 )
 
 func TestNewValidatesConfig(t *testing.T) {
-	noEnv := func(string) string { return "" }
 	tests := []struct {
 		name string
 		cfg  Config
 		want []string // substrings of the error; nil = no error
 	}{
-		{"missing org", Config{Auth: AuthAzureCLI, Getenv: noEnv}, []string{"org URL is required"}},
-		{"relative org", Config{OrgURL: "contoso.crm.dynamics.com", Auth: AuthAzureCLI, Getenv: noEnv}, []string{"absolute https URL"}},
-		{"http org", Config{OrgURL: "http://contoso.crm.dynamics.com", Auth: AuthAzureCLI, Getenv: noEnv}, []string{"must use https"}},
-		{"org with path", Config{OrgURL: "https://contoso.crm.dynamics.com/api/data/v9.2", Auth: AuthAzureCLI, Getenv: noEnv}, []string{"environment root"}},
-		{"no auth", Config{OrgURL: "https://x.crm.dynamics.com", Getenv: noEnv}, []string{"AZURE_CLIENT_SECRET is not set (or AZURE_CLIENT_CERTIFICATE_PATH", "managed_identity"}},
-		{"unknown auth", Config{OrgURL: "https://x.crm.dynamics.com", Auth: "password", Getenv: noEnv}, []string{`unknown auth mode "password"`}},
-		{"secret incomplete", Config{OrgURL: "https://x.crm.dynamics.com", ClientSecret: secret.New("s3cr3t"), Getenv: noEnv},
+		{"missing org", Config{Auth: AuthAzureCLI}, []string{"org URL is required"}},
+		{"relative org", Config{OrgURL: "contoso.crm.dynamics.com", Auth: AuthAzureCLI}, []string{"absolute https URL"}},
+		{"http org", Config{OrgURL: "http://contoso.crm.dynamics.com", Auth: AuthAzureCLI}, []string{"must use https"}},
+		{"org with path", Config{OrgURL: "https://contoso.crm.dynamics.com/api/data/v9.2", Auth: AuthAzureCLI}, []string{"environment root"}},
+		{"no auth", Config{OrgURL: "https://x.crm.dynamics.com"}, []string{"AZURE_CLIENT_SECRET is not set (or AZURE_CLIENT_CERTIFICATE_PATH", "managed_identity"}},
+		{"unknown auth", Config{OrgURL: "https://x.crm.dynamics.com", Auth: "password"}, []string{`unknown auth mode "password"`}},
+		{"secret incomplete", Config{OrgURL: "https://x.crm.dynamics.com", ClientSecret: secret.New("s3cr3t")},
 			[]string{"AZURE_TENANT_ID is not set (auth client_secret needs the Directory (tenant) ID)", "AZURE_CLIENT_ID is not set"}},
-		{"cert incomplete", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthClientCertificate, Getenv: noEnv},
+		{"cert incomplete", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthClientCertificate},
 			[]string{"AZURE_CLIENT_CERTIFICATE_PATH is not set"}},
-		{"http authority", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthAzureCLI, AuthorityHost: "http://127.0.0.1:9/", Getenv: noEnv},
+		{"http authority", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthAzureCLI, AuthorityHost: "http://127.0.0.1:9/"},
 			[]string{"authority host", "must be an https URL"}},
-		{"bad version", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthAzureCLI, APIVersion: "9.2", Getenv: noEnv}, []string{`api version "9.2"`}},
-		{"cli ok", Config{OrgURL: "https://x.crm.dynamics.com/", Auth: AuthAzureCLI, Getenv: noEnv}, nil},
-		{"secret ok", Config{OrgURL: "https://x.crm.dynamics.com", TenantID: "t", ClientID: "c", ClientSecret: secret.New("s"), Getenv: noEnv}, nil},
-		{"loopback http ok", Config{OrgURL: "http://127.0.0.1:8080", Credential: &fakeCredential{}, Getenv: noEnv}, nil},
+		{"bad version", Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthAzureCLI, APIVersion: "9.2"}, []string{`api version "9.2"`}},
+		{"cli ok", Config{OrgURL: "https://x.crm.dynamics.com/", Auth: AuthAzureCLI}, nil},
+		{"secret ok", Config{OrgURL: "https://x.crm.dynamics.com", TenantID: "t", ClientID: "c", ClientSecret: secret.New("s")}, nil},
+		{"loopback http ok", Config{OrgURL: "http://127.0.0.1:8080", Credential: &fakeCredential{}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,9 +64,16 @@ func TestConfigFromEnvironment(t *testing.T) {
 		"AZURE_TENANT_ID": "tenant-1", "AZURE_CLIENT_ID": "client-1", "AZURE_CLIENT_SECRET": "from-env",
 		"AZURE_AUTHORITY_HOST": "https://login.example.test/",
 	}
-	cfg := Config{OrgURL: "https://x.crm.dynamics.com", ClientID: "explicit", Getenv: func(k string) string { return env[k] }}.withDefaults()
-	if cfg.TenantID != "tenant-1" || cfg.ClientID != "explicit" || cfg.ClientSecret.Reveal() != "from-env" {
-		t.Errorf("got tenant %q client %q secret %q; want env tenant, explicit client, env secret", cfg.TenantID, cfg.ClientID, cfg.ClientSecret.Reveal())
+	cfg := Config{OrgURL: "https://x.crm.dynamics.com", TenantID: "from-file", ClientID: "explicit"}
+	if cfg.withDefaults().TenantID != "from-file" {
+		t.Fatal("New read the environment: only ApplyEnv may")
+	}
+	cfg.ApplyEnv(func(k string) string { return env[k] })
+	cfg = cfg.withDefaults()
+	if cfg.TenantID != "tenant-1" || cfg.ClientID != "client-1" || cfg.ClientSecret.Reveal() != "from-env" ||
+		cfg.AuthorityHost != "https://login.example.test/" {
+		t.Errorf("got tenant %q client %q secret %q authority %q; want each set variable to override",
+			cfg.TenantID, cfg.ClientID, cfg.ClientSecret.Reveal(), cfg.AuthorityHost)
 	}
 	if cfg.Auth != AuthClientSecret {
 		t.Errorf("got auth %q, want client_secret inferred from the secret", cfg.Auth)
@@ -117,7 +123,7 @@ func TestNewBuildsEveryAuthMode(t *testing.T) {
 	for _, mode := range []AuthMode{AuthManagedIdentity, AuthWorkloadIdentity, AuthAzureCLI, AuthDefault} {
 		t.Run(string(mode), func(t *testing.T) {
 			d, err := New(context.Background(), Config{OrgURL: "https://x.crm.dynamics.com", Auth: mode,
-				TenantID: "t", ClientID: "c", AuthorityHost: "https://login.example.test", Getenv: func(string) string { return "" }})
+				TenantID: "t", ClientID: "c", AuthorityHost: "https://login.example.test"})
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}
@@ -125,7 +131,7 @@ func TestNewBuildsEveryAuthMode(t *testing.T) {
 		})
 	}
 	_, err := New(context.Background(), Config{OrgURL: "https://x.crm.dynamics.com", Auth: AuthClientCertificate,
-		TenantID: "t", ClientID: "c", CertificatePath: "/nonexistent/cert.pem", Getenv: func(string) string { return "" }})
+		TenantID: "t", ClientID: "c", CertificatePath: "/nonexistent/cert.pem"})
 	if err == nil || !strings.Contains(err.Error(), "reading certificate") {
 		t.Errorf("missing certificate: %v", err)
 	}

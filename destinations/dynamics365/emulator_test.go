@@ -31,7 +31,7 @@ func emu(t testing.TB, opts []dataversetest.Option, mods ...func(*Config)) (*Des
 	cfg := Config{
 		OrgURL: s.URL, Auth: AuthClientSecret, TenantID: s.TenantID, ClientID: s.ClientID,
 		ClientSecret: secret.New(s.ClientSecret), AuthorityHost: s.AuthorityHost, RootCAs: s.CertPool(),
-		Clock: clock, Getenv: func(string) string { return "" },
+		Clock: clock,
 		Retry: retry.Policy{MaxAttempts: 4, BaseDelay: time.Second, MaxDelay: 8 * time.Second, MaxTotalWait: 5 * time.Minute},
 	}
 	d := newTestDestination(t, cfg, mods)
@@ -82,7 +82,7 @@ func TestEmulatorClientCertificate(t *testing.T) {
 	}
 	d, err := New(context.Background(), Config{OrgURL: s.URL, Auth: AuthClientCertificate, TenantID: s.TenantID,
 		ClientID: s.ClientID, CertificatePath: path, AuthorityHost: s.AuthorityHost, RootCAs: s.CertPool(),
-		Getenv: func(string) string { return "" }})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func (n noNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestPreviewGolden(t *testing.T) {
 	d, err := New(context.Background(), Config{OrgURL: "https://contoso.crm.dynamics.com", Credential: &fakeCredential{},
-		HTTPClient: &http.Client{Transport: noNetwork{t}}, Getenv: func(string) string { return "" }})
+		HTTPClient: &http.Client{Transport: noNetwork{t}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,6 @@ func setup(t *testing.T, handler http.Handler, mods ...func(*Config)) (*Destinat
 		HTTPClient: srv.Client(),
 		Clock:      clock,
 		Retry:      retry.Policy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: 4 * time.Second, MaxTotalWait: time.Minute},
-		Getenv:     func(string) string { return "" },
 	}
 	d := newTestDestination(t, cfg, mods)
 	return d, clock, cred

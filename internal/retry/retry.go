@@ -16,17 +16,17 @@ import (
 // its default; see Normalize.
 type Policy struct {
 	// MaxAttempts is the number of tries including the first; default 5.
-	MaxAttempts int
+	MaxAttempts int `yaml:"max_attempts"`
 	// BaseDelay is the backoff before the second try; default 500ms. The
 	// ceiling doubles per try and the wait is drawn uniformly from
 	// [0, ceiling) ("full jitter").
-	BaseDelay time.Duration
+	BaseDelay time.Duration `yaml:"base_delay"`
 	// MaxDelay caps one backoff wait; default 30s. A Retry-After above it
 	// is still honoured as long as MaxTotalWait allows.
-	MaxDelay time.Duration
+	MaxDelay time.Duration `yaml:"max_delay"`
 	// MaxTotalWait caps the sum of waits for one call; default 2m. A wait
 	// that would exceed it ends the call with the last error instead.
-	MaxTotalWait time.Duration
+	MaxTotalWait time.Duration `yaml:"max_total_wait"`
 }
 
 // Normalize returns p with zero fields replaced by their defaults.
