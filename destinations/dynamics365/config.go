@@ -272,7 +272,7 @@ func (c Config) authProblems() []string {
 		need(c.CertificatePath != "", "AZURE_CLIENT_CERTIFICATE_PATH", "a PEM file with the certificate and its RSA key")
 	case AuthManagedIdentity, AuthWorkloadIdentity, AuthAzureCLI, AuthDefault:
 	case "":
-		p = append(p, "no Dataverse credential: AZURE_CLIENT_SECRET is not set (or AZURE_CLIENT_CERTIFICATE_PATH for a certificate; or choose auth managed_identity, workload_identity, azure_cli or default)")
+		p = append(p, "no Dataverse credential: AZURE_CLIENT_SECRET is not set (or AZURE_CLIENT_CERTIFICATE_PATH for a certificate, each also as a file with the CLI: AZURE_CLIENT_SECRET_FILE; or choose auth managed_identity, workload_identity, azure_cli or default)")
 	default:
 		p = append(p, fmt.Sprintf("unknown auth mode %q (want client_secret, client_certificate, managed_identity, workload_identity, azure_cli or default)", c.Auth))
 	}
