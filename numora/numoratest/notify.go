@@ -125,15 +125,8 @@ func (s *Server) deliverNote(n *notifier, note *Notification, url string) {
 		n.mu.Unlock()
 		n.wg.Done()
 	}()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := s.untilClosed(context.Background())
 	defer cancel()
-	go func() {
-		select {
-		case <-s.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	wait := n.cfg.Backoff
 	for attempt := 1; attempt <= n.cfg.Attempts; attempt++ {
 		status := s.post(ctx, n, note, url)

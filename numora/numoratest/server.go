@@ -172,8 +172,14 @@ func (s *Server) newRequestID() string {
 // sleep waits d on the server's clock, holding no lock, cut short when the
 // request ends or the server closes.
 func (s *Server) sleep(ctx context.Context, d time.Duration) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := s.untilClosed(ctx)
 	defer cancel()
+	_ = s.cfg.clock.Sleep(ctx, d)
+}
+
+// untilClosed returns ctx, also cancelled when the server closes.
+func (s *Server) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		select {
 		case <-s.done:
@@ -181,7 +187,7 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) {
 		case <-ctx.Done():
 		}
 	}()
-	_ = s.cfg.clock.Sleep(ctx, d)
+	return ctx, cancel
 }
 
 // now returns the server clock's time in UTC, to the millisecond.
