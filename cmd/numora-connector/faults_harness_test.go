@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,21 +199,25 @@ func (f *faultEnv) start(t *testing.T, extra ...string) *started {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		defer close(s.done)
-		defer close(s.lines)
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(make([]byte, 64<<10), 4<<20)
-		for sc.Scan() {
-			s.stderr.WriteString(sc.Text() + "\n")
-			select {
-			case s.lines <- sc.Text():
-			default: // nobody is waiting for lines; the log is kept anyway
-			}
-		}
-	}()
+	go readLines(pipe, &s.stderr, s.lines, s.done)
 	t.Cleanup(func() { _ = s.cmd.Process.Kill() })
 	return s
+}
+
+// readLines copies a process's stderr into log and, while someone takes
+// them, onto lines; it closes lines and then done at EOF.
+func readLines(pipe io.Reader, log *strings.Builder, lines chan<- string, done chan<- struct{}) {
+	defer close(done)
+	defer close(lines)
+	sc := bufio.NewScanner(pipe)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		select {
+		case lines <- sc.Text():
+		default: // nobody is waiting for lines; the log is kept anyway
+		}
+	}
 }
 
 // waitLine reads stderr until a line contains substr; false at EOF.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -47,7 +46,7 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	}
 	s := &serving{cmd: cmd, lines: make(chan string, 4096), done: make(chan struct{}), stderr: &strings.Builder{}}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-s.done; _ = cmd.Wait() })
-	go s.read(pipe)
+	go readLines(pipe, s.stderr, s.lines, s.done)
 	for line := range s.lines {
 		var l struct{ Msg, Listen string }
 		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving Numora notifications" {
@@ -59,19 +58,6 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	return nil
 }
 
-func (s *serving) read(pipe interface{ Read([]byte) (int, error) }) {
-	defer close(s.done)
-	defer close(s.lines)
-	sc := bufio.NewScanner(pipe)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		s.stderr.WriteString(sc.Text() + "\n")
-		select {
-		case s.lines <- sc.Text():
-		default:
-		}
-	}
-}
 
 // stop sends SIGTERM and returns the exit code.
 func (s *serving) stop(t *testing.T) int {
