@@ -58,7 +58,6 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	return nil
 }
 
-
 // stop sends SIGTERM and returns the exit code.
 func (s *serving) stop(t *testing.T) int {
 	t.Helper()
