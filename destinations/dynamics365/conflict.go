@@ -23,7 +23,7 @@ func (w *docWrite) resolveCreateConflict(ctx context.Context, err error) (found 
 	}
 	var cands []*recWrite
 	for _, r := range w.recs {
-		if r.rec.Mode == mapping.ModeCreate && r.keyPath != "" && !r.exists &&
+		if r.rec.Mode == mapping.ModeCreate && !r.fresh && !r.exists &&
 			(api.ContentID == "" || api.ContentID == r.contentID()) {
 			cands = append(cands, r)
 		}

@@ -40,7 +40,7 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 		if len(cs.parts) == 0 {
 			break
 		}
-		answers, reqID, err := d.submit(ctx, w, cs, w.idempotent())
+		answers, reqID, err := d.submit(ctx, w, cs, true)
 		if err == nil {
 			if err := w.apply(answers, reqID); err != nil {
 				return nil, classify(err)
@@ -54,17 +54,6 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 		}
 	}
 	return w.receipt(), nil
-}
-
-// idempotent reports whether the change set may be resent blindly: true
-// unless it POSTs a row (no key).
-func (w *docWrite) idempotent() bool {
-	for _, r := range w.recs {
-		if r.keyPath == "" && !r.exists {
-			return false
-		}
-	}
-	return true
 }
 
 // sendBatch posts b and returns the operations' answers and Dataverse's
@@ -160,7 +149,7 @@ func (w *docWrite) apply(answers []partResponse, reqID string) error {
 			return &destinations.Error{Class: destinations.Transient, Code: "crm_bad_response",
 				Message: withRequestID("the $batch response has no answer for "+recordLabel(r.rec), reqID)}
 		}
-		r.outcome = outcomeOf(a.status, r.keyPath == "")
+		r.outcome = outcomeOf(a.status)
 		if id := answerID(a, r.info.PrimaryIDAttribute); id != "" {
 			r.guid = id
 		}
@@ -169,10 +158,10 @@ func (w *docWrite) apply(answers []partResponse, reqID string) error {
 }
 
 // outcomeOf maps an operation's status to what it did: with
-// return=representation 201 is a create and 200 an update; a bare 204 is a
-// create for a POST and an update otherwise.
-func outcomeOf(status int, post bool) destinations.Outcome {
-	if status == http.StatusCreated || (status == http.StatusNoContent && post) {
+// return=representation 201 is a create and 200 an update; a bare 204 (a
+// server that ignored the preference) counts as an update.
+func outcomeOf(status int) destinations.Outcome {
+	if status == http.StatusCreated {
 		return destinations.Created
 	}
 	return destinations.Updated

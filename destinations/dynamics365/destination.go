@@ -45,6 +45,7 @@ type Destination struct {
 
 	rand        func() float64 // backoff jitter; nil = math/rand
 	newBoundary func() string  // multipart boundary ids; tests pin them
+	newRowID    func() string  // GUIDs of rows created without a key; tests pin them
 }
 
 // Interface guards.
@@ -89,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		cancel:      cancel,
 		lookups:     lookupCache{ttl: cfg.LookupTTL},
 		newBoundary: uuid.NewString,
+		newRowID:    uuid.NewString,
 	}
 	d.http = &http.Client{
 		Transport:     &oauth2.Transport{Source: d.tokens, Base: base},

@@ -19,8 +19,7 @@ type recWrite struct {
 	idBase int
 	rec    *mapping.Record
 	info   entityInfo
-	// keyPath addresses the row: "<set>(<guid>)" or "<set>(k='v')"; ""
-	// means POST (no key, or an alternate key found no row).
+	// keyPath addresses the row: "<set>(<guid>)" or "<set>(k='v')".
 	keyPath string
 	// guid is the row's GUID once known.
 	guid string
@@ -30,8 +29,14 @@ type recWrite struct {
 	// exists marks a create-only row that already exists: it is not sent
 	// and its outcome is Unchanged.
 	exists bool
-	// bodyKeys are alternate-key columns written in the body (a POST after
-	// a $filter found no row); otherwise key columns stay out of the body.
+	// fresh marks a row this delivery creates under a GUID it chose (no
+	// key, or an alternate key whose $filter found no row): it is upserted
+	// by that GUID, so resending is safe and other records bind
+	// "/<set>(<guid>)", never "$n" (a part that asked for a representation
+	// has no OData-EntityId for "$n" to stand for; dataverse.md §13).
+	fresh bool
+	// bodyKeys are alternate-key columns written in the body (a fresh row
+	// after a $filter found none); otherwise key columns stay out of the body.
 	bodyKeys bool
 	binds    []bindTarget
 	outcome  destinations.Outcome
@@ -55,6 +60,8 @@ type docWrite struct {
 	queries []previewQuery
 	// warmed are lookups answered side by side on a cold start.
 	warmed map[*mapping.Lookup]warmLookup
+	// newID chooses the GUID of record i's fresh row.
+	newID func(i int) string
 }
 
 // previewQuery is a query Deliver would run before writing.
@@ -82,8 +89,11 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 	if err := checkPlan(plan); err != nil {
 		return nil, err
 	}
-	w := &docWrite{d: d, plan: plan}
-	if !preview {
+	w := &docWrite{d: d, plan: plan, newID: func(int) string { return d.newRowID() }}
+	if preview {
+		seed := uuid.NewSHA1(uuid.NameSpaceURL, []byte("numora-connector/preview/"+plan.DocumentID))
+		w.newID = func(i int) string { return uuid.NewSHA1(seed, []byte("row/"+strconv.Itoa(i))).String() }
+	} else {
 		w.warmed = d.warm(ctx, plan)
 	}
 	for i := range plan.Records {
@@ -133,15 +143,17 @@ func (w *docWrite) prepareKey(ctx context.Context, r *recWrite, preview bool) er
 		if rec.Mode == mapping.ModeUpdate {
 			return w.recordError(r, "plan_invalid", "an update-only record needs a key")
 		}
+		w.freshRow(r)
 	default:
 		return w.recordError(r, "plan_invalid", fmt.Sprintf("unknown key kind %q", rec.Key.Kind))
 	}
 	return nil
 }
 
-// prepareAlternateKey uses the key URL when Dataverse accepts its values;
-// otherwise it finds the row's GUID with $filter (Microsoft's workaround)
-// and addresses the row by GUID, or POSTs when there is none.
+// prepareAlternateKey uses the key URL when Dataverse accepts its values
+// (and a bind can name it); otherwise it finds the row's GUID with $filter
+// (Microsoft's workaround) and addresses the row by GUID, or creates it
+// under a GUID of its own when there is none.
 func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview bool) error {
 	rec := r.rec
 	if len(rec.Key.Columns) == 0 {
@@ -151,11 +163,9 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 	if err != nil {
 		return w.recordError(r, "plan_invalid", err.Error())
 	}
-	if ok {
-		r.keyPath = rec.Entity + pred
-		if raw, ok, _ := bindPredicate(rec.Key.Columns); ok {
-			r.bindPath = rec.Entity + raw
-		}
+	raw, bindOK, _ := bindPredicate(rec.Key.Columns)
+	if ok && bindOK {
+		r.keyPath, r.bindPath = rec.Entity+pred, rec.Entity+raw
 		return nil
 	}
 	if preview {
@@ -177,9 +187,16 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 	case rec.Mode == mapping.ModeUpdate:
 		return w.recordError(r, "crm_404", withRequestID("no row matches the key "+matchText(rec.Key.Columns), reqID))
 	default:
+		w.freshRow(r)
 		r.bodyKeys = true
 	}
 	return nil
+}
+
+// freshRow addresses a row this delivery creates by a GUID it chooses.
+func (w *docWrite) freshRow(r *recWrite) {
+	r.guid, r.fresh = w.newID(r.index), true
+	r.keyPath = r.rec.Entity + "(" + r.guid + ")"
 }
 
 // prepareBind resolves one bind.

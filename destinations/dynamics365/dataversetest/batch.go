@@ -85,6 +85,11 @@ func (s *Server) changeSet(entry *Request, index int, ops []*operation) ([]*resp
 		}
 		if op.contentID != "" && resp.entityURL != "" {
 			refs[op.contentID] = resp.entityURL
+			if op.prefer.representation {
+				// "$n" stands for the OData-EntityId of part n, which a
+				// write with return=representation does not send.
+				refs[op.contentID] = ""
+			}
 		}
 		resps = append(resps, resp)
 	}
