@@ -211,6 +211,9 @@ func sentIndex(recs []*recWrite, i int) int { return countSent(recs[:i]) }
 func (w *docWrite) receipt() *destinations.Receipt {
 	rc := &destinations.Receipt{Records: make([]destinations.RecordReceipt, 0, len(w.recs))}
 	for _, r := range w.recs {
+		if r.exists { // also when nothing was left to send
+			r.outcome = destinations.Unchanged
+		}
 		rc.Records = append(rc.Records, destinations.RecordReceipt{Name: r.rec.Name, ItemID: r.rec.ItemID,
 			Entity: r.rec.Entity, ID: r.guid, Outcome: r.outcome})
 	}

@@ -170,7 +170,7 @@ func TestDeliverCreateOnlyConflictIsUnchanged(t *testing.T) {
 	f.batch = func(w http.ResponseWriter, parts []fakePart) {
 		if parts[0].header.Get("If-None-Match") == "*" {
 			writeBatch(w, 200, false, []fakeAnswer{{contentID: "1", status: 412,
-				body: `{"error":{"code":"0x80060892","message":"A record with matching key values already exists."}}`}})
+				body: `{"error":{"code":"","message":"A record with matching key values already exists."}}`}})
 			return
 		}
 		var a []fakeAnswer
