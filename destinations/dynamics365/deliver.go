@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -86,6 +87,13 @@ func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent, admit
 
 // readBatch parses a $batch response into the operations' answers.
 func (d *Destination) readBatch(req *request, resp *response) ([]partResponse, error) {
+	items, err := d.readBatchItems(req, resp)
+	return slices.Concat(items...), err
+}
+
+// readBatchItems parses a $batch response into its top-level items, each
+// the answers of one change set (or one operation outside a change set).
+func (d *Destination) readBatchItems(req *request, resp *response) ([][]partResponse, error) {
 	if !isMultipart(resp.header) {
 		if err := d.checkResponse(req, resp); err != nil {
 			return nil, err
@@ -93,11 +101,11 @@ func (d *Destination) readBatch(req *request, resp *response) ([]partResponse, e
 		return nil, fmt.Errorf("dynamics365: $batch answered %d with %q, want multipart/mixed%s",
 			resp.status, resp.header.Get("Content-Type"), requestIDSuffix(resp.requestID()))
 	}
-	answers, err := parseBatchResponse(resp.header.Get("Content-Type"), resp.body)
+	items, err := parseBatchItems(resp.header.Get("Content-Type"), resp.body)
 	if err != nil {
 		return nil, fmt.Errorf("%w%s", err, requestIDSuffix(resp.requestID()))
 	}
-	return answers, nil
+	return items, nil
 }
 
 // firstFailure turns the first failed operation of b into an *APIError
