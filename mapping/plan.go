@@ -7,6 +7,9 @@ type Plan struct {
 	DocumentID string   `json:"document_id"`
 	Schema     string   `json:"schema"`
 	Records    []Record `json:"records"`
+	// Mirror lists the for_each records whose rows for removed line items
+	// are removed (on_removed), in rule order.
+	Mirror []Mirror `json:"mirror,omitempty"`
 	// Warnings are non-fatal notes (a truncated string, a key: none
 	// record), for logs and dry runs.
 	Warnings []string `json:"warnings,omitempty"`

@@ -57,6 +57,9 @@ func (r *Rules) Render(res *numora.Result) (*Plan, error) {
 			st.record(rr)
 		}
 		st.item, st.itemID = nil, ""
+		if m := st.mirror(rr); m != nil {
+			st.plan.Mirror = append(st.plan.Mirror, *m)
+		}
 	}
 	return st.result()
 }
