@@ -11,7 +11,7 @@ import (
 )
 
 // changeSet returns the change set writing every record not already known
-// to exist, in plan order.
+// to exist, in plan order, then removing the rows of removed line items.
 func (w *docWrite) changeSet(boundary string) (changeSet, error) {
 	cs := changeSet{boundary: boundary}
 	for _, r := range w.recs {
@@ -23,6 +23,11 @@ func (w *docWrite) changeSet(boundary string) (changeSet, error) {
 			return cs, err
 		}
 		cs.parts = append(cs.parts, p)
+	}
+	for _, rm := range w.removals {
+		if !rm.gone {
+			cs.parts = append(cs.parts, w.removalPart(rm))
+		}
 	}
 	return cs, nil
 }
@@ -69,6 +74,10 @@ func (w *docWrite) body(r *recWrite) ([]byte, error) {
 			continue
 		}
 		o.field(c.Name, c.Value.V)
+	}
+	if r.reactivate {
+		o.field("statecode", int64(mapping.ActiveState))
+		o.field("statuscode", int64(mapping.ActiveStatus))
 	}
 	for _, b := range r.binds {
 		var v any

@@ -38,8 +38,11 @@ type recWrite struct {
 	// bodyKeys are alternate-key columns written in the body (a fresh row
 	// after a $filter found none); otherwise key columns stay out of the body.
 	bodyKeys bool
-	binds    []bindTarget
-	outcome  destinations.Outcome
+	// reactivate sets the active state on a row found deactivated
+	// (on_removed: deactivate) whose line item is back.
+	reactivate bool
+	binds      []bindTarget
+	outcome    destinations.Outcome
 }
 
 // bindTarget is a resolved bind: a lookup's row URL, a reference to another
@@ -62,6 +65,8 @@ type docWrite struct {
 	warmed map[*mapping.Lookup]warmLookup
 	// newID chooses the GUID of record i's fresh row.
 	newID func(i int) string
+	// removals are the rows of removed line items (plan.Mirror).
+	removals []*removal
 }
 
 // previewQuery is a query Deliver would run before writing.
@@ -79,6 +84,17 @@ func (w *docWrite) addQuery(label, entitySet string, cols []mapping.Column) (str
 	}
 	info := w.d.cachedEntity(entitySet)
 	w.queries = append(w.queries, previewQuery{label: label, url: queryURL(w.d.base, entitySet, info.PrimaryIDAttribute, filter, 2)})
+	return fmt.Sprintf("<GUID from query %d>", len(w.queries)), nil
+}
+
+// addSelectQuery records a preview query for the rows of entitySet
+// matching cols, selecting sel, and returns the placeholder for its GUIDs.
+func (w *docWrite) addSelectQuery(label, entitySet, sel string, cols []mapping.Column) (string, error) {
+	filter, err := filterExpr(cols)
+	if err != nil {
+		return "", err
+	}
+	w.queries = append(w.queries, previewQuery{label: label, url: queryURL(w.d.base, entitySet, sel, filter, 5000)})
 	return fmt.Sprintf("<GUID from query %d>", len(w.queries)), nil
 }
 
@@ -102,6 +118,9 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 			return nil, err
 		}
 		w.recs = append(w.recs, r)
+	}
+	if err := w.prepareMirror(ctx, preview); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
@@ -276,10 +295,14 @@ func recordLabel(rec *mapping.Record) string {
 // contentID is the record's Content-ID in its change set.
 func (r *recWrite) contentID() string { return strconv.Itoa(r.idBase + r.index + 1) }
 
-// setIDBase numbers the records' Content-IDs from base+1.
+// setIDBase numbers the records' Content-IDs from base+1, the removals'
+// after them.
 func (w *docWrite) setIDBase(base int) {
 	for _, r := range w.recs {
 		r.idBase = base
+	}
+	for _, rm := range w.removals {
+		rm.idBase = base
 	}
 }
 
