@@ -170,8 +170,8 @@ func (v *validation) bind(ctx context.Context, s *mapping.RecordSpec, t *tableMe
 	if target == "" {
 		target = v.refEntity(s, b.Ref)
 	}
-	if ref := v.byLogical[n.Referenced].EntitySetName; target != "" && ref != target {
-		v.add(b.Pos, "navigation property %s of %s points to %s, not %s", b.NavProperty, t.info.LogicalName, ref, target)
+	if allowed := v.navTargets(t, n); target != "" && !slices.Contains(allowed, target) {
+		v.add(b.Pos, "navigation property %s of %s points to %s, not %s", b.NavProperty, t.info.LogicalName, strings.Join(allowed, " or "), target)
 		return nil
 	}
 	if b.Lookup == "" {
@@ -240,4 +240,28 @@ func optionList(opts map[int64]bool) string {
 		parts[i] = fmt.Sprint(o)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// navTargets returns the entity sets a navigation property may bind. A
+// relationship names one referenced table, except the owner lookup's,
+// which references "owner" while a bind names a systemusers or teams row
+// (dataverse.md §13): there the lookup column's Targets decide. A customer
+// lookup has one navigation property per target, each with its own
+// relationship.
+func (v *validation) navTargets(t *tableMeta, n navMeta) []string {
+	logical := []string{n.Referenced}
+	if a := t.attrs[n.Attribute]; a != nil && len(a.Targets) > 0 && !slices.Contains(a.Targets, n.Referenced) {
+		logical = a.Targets
+	} else if n.Referenced == "owner" {
+		logical = []string{"systemuser", "team"}
+	}
+	sets := make([]string, 0, len(logical))
+	for _, l := range logical {
+		set := v.byLogical[l].EntitySetName
+		if set == "" {
+			set = l + "s" // a table the environment did not list
+		}
+		sets = append(sets, set)
+	}
+	return sets
 }

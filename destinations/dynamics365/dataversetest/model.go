@@ -78,12 +78,26 @@ type Key struct {
 	Status string `yaml:"status"`
 }
 
-// NavProperty is a single-valued navigation property (a lookup).
+// NavProperty is a single-valued navigation property (a lookup). Two
+// navigation properties may share one attribute with different targets:
+// a customer lookup ("parentcustomerid_account" → accounts and
+// "parentcustomerid_contact" → contacts, attribute parentcustomerid).
+// The owner lookup is one navigation property with Targets
+// [systemusers, teams]: its relationship references the "owner" table.
 type NavProperty struct {
 	Name      string `yaml:"name"`      // case sensitive: "new_VendorId"
 	Attribute string `yaml:"attribute"` // lookup column: "new_vendorid"
 	Target    string `yaml:"target"`    // referenced entity set: "accounts"
+	// Targets are the entity sets of a polymorphic owner lookup (ownerid:
+	// systemusers, teams); Target is then the first.
+	Targets []string `yaml:"targets"`
 }
+
+// owner reports whether n is the polymorphic owner lookup.
+func (n *NavProperty) owner() bool { return len(n.Targets) > 1 }
+
+// accepts reports whether a bind of n may name a row of entitySet.
+func (n *NavProperty) accepts(entitySet string) bool { return containsString(n.Targets, entitySet) }
 
 // DefaultModel returns the sandbox model embedded from testdata/tables.yaml.
 func DefaultModel() *Model {
