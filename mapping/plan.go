@@ -87,6 +87,11 @@ const (
 type Value struct {
 	Type Type `json:"type"`
 	V    any  `json:"value"`
+	// Local is a datetime's wall-clock time as written in the document
+	// ("2026-03-02T10:30:00", in its own offset or the rule's time zone),
+	// for columns that store it without conversion (Dataverse's
+	// TimeZoneIndependent behaviour); V is the same instant in UTC.
+	Local string `json:"local,omitempty"`
 }
 
 // Column is one named value.

@@ -181,7 +181,7 @@ func (st *state) column(rr *recordRule, v *valueRule) (Value, bool) {
 			return Value{}, false
 		}
 	}
-	return Value{Type: v.typ, V: out}, true
+	return newValue(v.typ, out), true
 }
 
 // eval computes a value: nil when empty (after default); ok is false when

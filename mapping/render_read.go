@@ -144,7 +144,7 @@ func (st *state) key(rr *recordRule, rec *Record) Key {
 		if ok && out == nil {
 			st.problem(CodeRequiredMissing, rr, v, "key column is empty")
 		} else if ok {
-			cols = append(cols, Column{Name: v.name, Value: Value{Type: v.typ, V: out}})
+			cols = append(cols, Column{Name: v.name, Value: newValue(v.typ, out)})
 		}
 	}
 	return Key{Kind: KeyAlternate, Columns: cols}
@@ -176,7 +176,7 @@ func (st *state) lookup(rr *recordRule, b *bindRule) *Lookup {
 			st.missingMatch(rr, b, m)
 			return nil
 		}
-		lk.Match = append(lk.Match, Column{Name: m.name, Value: Value{Type: m.typ, V: out}})
+		lk.Match = append(lk.Match, Column{Name: m.name, Value: newValue(m.typ, out)})
 	}
 	return lk
 }

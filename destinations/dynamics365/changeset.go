@@ -73,7 +73,7 @@ func (w *docWrite) body(r *recWrite) ([]byte, error) {
 		if keyCols[c.Name] && !r.bodyKeys {
 			continue
 		}
-		o.field(c.Name, c.Value.V)
+		o.field(c.Name, r.columnValue(c))
 	}
 	if r.reactivate {
 		o.field("statecode", int64(mapping.ActiveState))

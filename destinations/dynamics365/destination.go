@@ -40,8 +40,9 @@ type Destination struct {
 	clock    retry.Clock
 	cancel   context.CancelFunc
 
-	entities entityCache
-	lookups  lookupCache
+	entities  entityCache
+	lookups   lookupCache
+	behaviors behaviorCache
 
 	rand        func() float64 // backoff jitter; nil = math/rand
 	newBoundary func() string  // multipart boundary ids; tests pin them

@@ -129,6 +129,9 @@ func (v *validation) column(s *mapping.RecordSpec, t *tableMeta, c mapping.Colum
 	if want := compatibleTypes[c.Type]; c.Type != "" && !slices.Contains(want, a.Type) {
 		v.add(c.Pos, "column %s is %s in the rules but %s in Dataverse (%s fits %s)", c.Name, c.Type, a.Type, c.Type, strings.Join(want, " or "))
 	}
+	if msg := behaviorMismatch(c.Type, a.Behavior); msg != "" {
+		v.add(c.Pos, "column %s of %s is a %s date-time column: %s", c.Name, t.info.LogicalName, a.Behavior, msg)
+	}
 	if a.MaxLength > 0 && c.MaxLength > a.MaxLength {
 		v.add(c.Pos, "column %s: max_length %d exceeds Dataverse's MaxLength %d", c.Name, c.MaxLength, a.MaxLength)
 	}
@@ -264,4 +267,19 @@ func (v *validation) navTargets(t *tableMeta, n navMeta) []string {
 		sets = append(sets, set)
 	}
 	return sets
+}
+
+// behaviorMismatch explains why a rules type does not fit a column's
+// DateTimeBehavior (dataverse.md §13), or returns "". A DateOnly column
+// takes a date; UserLocal and TimeZoneIndependent columns take a moment
+// (the writer sends UTC to the first and the wall-clock time to the
+// second), so a date rule would land on midnight UTC.
+func behaviorMismatch(t mapping.Type, behavior string) string {
+	switch {
+	case t == mapping.TypeDate && (behavior == behaviorUserLocal || behavior == behaviorIndependent):
+		return "a type: date rule would write midnight UTC; use type: datetime, or make the column DateOnly"
+	case t == mapping.TypeDateTime && behavior == behaviorDateOnly:
+		return "it keeps only the date; use type: date so the date is the one written in the document"
+	}
+	return ""
 }

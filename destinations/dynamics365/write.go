@@ -41,8 +41,11 @@ type recWrite struct {
 	// reactivate sets the active state on a row found deactivated
 	// (on_removed: deactivate) whose line item is back.
 	reactivate bool
-	binds      []bindTarget
-	outcome    destinations.Outcome
+	// behaviors are the table's DateTimeBehavior by column, read when the
+	// record writes a date-time.
+	behaviors map[string]string
+	binds     []bindTarget
+	outcome   destinations.Outcome
 }
 
 // bindTarget is a resolved bind: a lookup's row URL, a reference to another
@@ -134,6 +137,11 @@ func (w *docWrite) prepareRecord(ctx context.Context, r *recWrite, preview bool)
 	}
 	if err := w.prepareKey(ctx, r, preview); err != nil {
 		return err
+	}
+	if !preview {
+		if err := w.prepareDateTimes(ctx, r); err != nil {
+			return err
+		}
 	}
 	for _, b := range r.rec.Binds {
 		t, err := w.prepareBind(ctx, r, b, preview)

@@ -59,9 +59,17 @@ type Attribute struct {
 	Precision int            `yaml:"precision"`  // decimals and money
 	Options   []ChoiceOption `yaml:"options"`    // choices
 	// Behavior is the DateTimeBehavior of a datetime column: UserLocal
-	// (default) or TimeZoneIndependent. Date columns are DateOnly.
+	// (default; stored in UTC, an offset converted) or TimeZoneIndependent
+	// (stored as given: the wall-clock time, any offset ignored). Date
+	// columns are DateOnly and take "YYYY-MM-DD" only.
 	Behavior string `yaml:"behavior"`
 }
+
+// DateTimeBehavior values.
+const (
+	BehaviorUserLocal           = "UserLocal"
+	BehaviorTimeZoneIndependent = "TimeZoneIndependent"
+)
 
 // ChoiceOption is a choice (option set) option.
 type ChoiceOption struct {
