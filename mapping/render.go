@@ -158,8 +158,8 @@ func (st *state) record(rr *recordRule) {
 	for _, b := range rr.binds {
 		if b.lookup == nil {
 			rec.Binds = append(rec.Binds, Bind{NavProperty: b.nav, Ref: st.planIdx[b.refIdx]})
-		} else if lk := st.lookup(rr, b); lk != nil {
-			rec.Binds = append(rec.Binds, Bind{NavProperty: b.nav, Ref: -1, Lookup: lk})
+		} else if lk, clear := st.lookup(rr, b); lk != nil || clear {
+			rec.Binds = append(rec.Binds, Bind{NavProperty: b.nav, Ref: -1, Lookup: lk, Clear: clear})
 		}
 	}
 	st.plan.Records = append(st.plan.Records, rec)

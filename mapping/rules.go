@@ -98,6 +98,9 @@ type lookupRule struct {
 	match     []*valueRule
 	onMissing OnMissing
 	label     string
+	// keepEmpty (omit_empty) leaves the reference untouched when a match
+	// value is empty; otherwise on_missing: null clears it.
+	keepEmpty bool
 }
 
 // Load reads and compiles a rules file. On problems it returns a

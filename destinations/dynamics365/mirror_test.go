@@ -234,3 +234,31 @@ func TestEmulatorMirrorRowVanishedMeanwhile(t *testing.T) {
 		})
 	}
 }
+
+// A header lookup whose source became empty is cleared on re-delivery
+// (on_missing: null), so a counterparty bound earlier does not stay bound.
+func TestEmulatorEmptyLookupSourceClearsTheReference(t *testing.T) {
+	rules, err := mapping.Load("../../mappings.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, s, _ := emu(t, nil)
+	acct := seedVendor(s)
+	contract := func(taxID string) *mapping.Plan {
+		plan, err := rules.Render(&numora.Result{ID: "doc_c1", Schema: "contract_v1", Status: "reviewed",
+			Fields: map[string]numora.Field{"contract_number": {Value: json.RawMessage(`"C-1"`)},
+				"counterparty_tax_id": {Value: json.RawMessage(`"` + taxID + `"`)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan
+	}
+	rc := deliverOK(t, d, contract("DE123456789"))
+	if row, _ := s.Row("new_contracts", rc.RecordID); row["new_counterpartyid"] != acct {
+		t.Fatalf("contract %v, want bound to %s", row, acct)
+	}
+	deliverOK(t, d, contract(""))
+	if row, _ := s.Row("new_contracts", rc.RecordID); row["new_counterpartyid"] != nil {
+		t.Errorf("contract %v after the reviewer removed the counterparty, want the reference cleared", row)
+	}
+}

@@ -229,6 +229,10 @@ func (w *docWrite) freshRow(r *recWrite) {
 // prepareBind resolves one bind.
 func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind, preview bool) (bindTarget, error) {
 	t := bindTarget{nav: b.NavProperty, ref: -1}
+	if b.Clear {
+		t.null = true
+		return t, nil
+	}
 	if b.Lookup == nil {
 		t.ref = b.Ref
 		return t, nil
@@ -277,7 +281,7 @@ func checkPlan(plan *mapping.Plan) error {
 			return permanent("plan_invalid", fmt.Sprintf("record %d (%s) has no entity", i, rec.Name))
 		}
 		for _, b := range rec.Binds {
-			if b.Lookup == nil && (b.Ref < 0 || b.Ref >= i) {
+			if b.Lookup == nil && !b.Clear && (b.Ref < 0 || b.Ref >= i) {
 				return permanent("plan_invalid", fmt.Sprintf("record %d (%s): bind %s refers to record %d, which does not come before it",
 					i, rec.Name, b.NavProperty, b.Ref))
 			}
