@@ -85,3 +85,30 @@ func TestEmulatorOwnerLookupBindsAUser(t *testing.T) {
 		t.Errorf("invoice %v, want owned by user %s", row, user)
 	}
 }
+
+// validate --online checks what on_removed: deactivate needs of the table.
+func TestValidateMirrorNeedsState(t *testing.T) {
+	rules := func(entity, deactivate string) string {
+		return `version: 1
+schemas:
+  invoice_v2:
+    records:
+      - name: line
+        entity: ` + entity + `
+        for_each: line_items
+        on_removed: deactivate
+        deactivate: ` + deactivate + `
+        columns:
+          new_numoradocumentid: document.id
+`
+	}
+	if got := validateYAML(t, rules("new_vendorinvoicelines", "{statecode: 1, statuscode: 2}")); len(got) != 0 {
+		t.Errorf("lines with statecode 1 / statuscode 2: %q, want no problem", got)
+	}
+	if got := validateYAML(t, rules("new_vendorinvoicelines", "{statecode: 1, statuscode: 7}")); len(got) != 1 || !strings.Contains(got[0], "statuscode 7 is not an option") {
+		t.Errorf("statuscode 7: %q, want it reported", got)
+	}
+	if got := validateYAML(t, rules("new_vendorinvoices", "{statecode: 1}")); len(got) != 2 || !strings.Contains(got[0], "needs column") {
+		t.Errorf("a table without state columns: %q, want statecode and statuscode reported", got)
+	}
+}

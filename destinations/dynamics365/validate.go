@@ -105,6 +105,7 @@ func (v *validation) record(ctx context.Context, s *mapping.RecordSpec) error {
 	for _, c := range s.Columns {
 		v.column(s, t, c)
 	}
+	v.mirror(s, t)
 	for _, b := range s.Binds {
 		if err := v.bind(ctx, s, t, b); err != nil {
 			return err
@@ -282,4 +283,24 @@ func behaviorMismatch(t mapping.Type, behavior string) string {
 		return "it keeps only the date; use type: date so the date is the one written in the document"
 	}
 	return ""
+}
+
+// mirror checks what on_removed needs of the table: the ownership column
+// (checked as a column) and, to deactivate, statecode and statuscode with
+// the rule's values among their options when Dataverse lists them.
+func (v *validation) mirror(s *mapping.RecordSpec, t *tableMeta) {
+	if s.OnRemoved != mapping.RemoveDeactivate || s.Inactive == nil {
+		return
+	}
+	for col, val := range map[string]int64{"statecode": s.Inactive.StateCode, "statuscode": s.Inactive.StatusCode} {
+		a := t.attrs[col]
+		switch {
+		case a == nil:
+			v.add(s.Pos, "record %s: on_removed: deactivate needs column %s, which table %s does not have; use on_removed: delete or keep",
+				s.Name, col, t.info.LogicalName)
+		case a.Options != nil && !a.Options[val]:
+			v.add(s.Pos, "record %s: deactivate %s %d is not an option of %s.%s (options: %s)", s.Name, col, val,
+				t.info.LogicalName, col, optionList(a.Options))
+		}
+	}
 }
