@@ -68,7 +68,8 @@ type dynamicsConfig struct {
 	CertificatePassword secret.String `yaml:"certificate_password"`
 	// MaxConcurrency caps concurrent Dataverse requests; default 52.
 	MaxConcurrency int `yaml:"max_concurrency"`
-	// RequestTimeout bounds one Dataverse request; default 2m.
+	// RequestTimeout bounds one Dataverse request; default 2m30s (above
+	// Dataverse's two-minute operation limit).
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	// Retry bounds the retries of one Dataverse request.
 	Retry retryConfig `yaml:"retry"`

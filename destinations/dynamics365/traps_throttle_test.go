@@ -48,3 +48,14 @@ func TestRetryAfterBeyondBudgetStillPausesEveryone(t *testing.T) {
 		t.Errorf("Throttling() = %d, %v; want one 120s pause", n, w)
 	}
 }
+
+// The client's request timeout stays above Dataverse's two-minute limit on
+// one operation (dataverse.md §13, "The two-minute limit"): with equal
+// timeouts a slow success could not be told from a failure.
+func TestDefaultRequestTimeoutAboveTheServersLimit(t *testing.T) {
+	const serverLimit = 2 * time.Minute
+	d, _, _ := setup(t, http.NotFoundHandler(), func(c *Config) { c.RequestTimeout = 0 })
+	if got := d.cfg.RequestTimeout; got <= serverLimit {
+		t.Errorf("default RequestTimeout %v, want above the server's %v", got, serverLimit)
+	}
+}
