@@ -55,7 +55,13 @@ schemas:
 // gives item li_1 described "Widgets").
 func invoiceWith(t *testing.T, rules *mapping.Rules, items ...string) *mapping.Plan {
 	t.Helper()
-	res := &numora.Result{ID: "doc_m", Schema: "invoice_v2", Status: "reviewed",
+	return documentWith(t, rules, "doc_m", items...)
+}
+
+// documentWith renders document id with the given line items.
+func documentWith(t *testing.T, rules *mapping.Rules, id string, items ...string) *mapping.Plan {
+	t.Helper()
+	res := &numora.Result{ID: id, Schema: "invoice_v2", Status: "reviewed",
 		Fields: map[string]numora.Field{"invoice_number": {Value: json.RawMessage(`"INV-M"`)}}}
 	for _, it := range items {
 		id, desc, _ := strings.Cut(it, "=")
@@ -260,5 +266,18 @@ func TestEmulatorEmptyLookupSourceClearsTheReference(t *testing.T) {
 	deliverOK(t, d, contract(""))
 	if row, _ := s.Row("new_contracts", rc.RecordID); row["new_counterpartyid"] != nil {
 		t.Errorf("contract %v after the reviewer removed the counterparty, want the reference cleared", row)
+	}
+}
+
+// Another document's lines hold another document id: mirroring one
+// document never removes them.
+func TestEmulatorMirrorLeavesOtherDocumentsAlone(t *testing.T) {
+	d, s, _ := emu(t, nil)
+	rules := mirrorRules(t, "delete", false)
+	deliverOK(t, d, documentWith(t, rules, "doc_a", "li_1=A1", "li_2=A2"))
+	deliverOK(t, d, documentWith(t, rules, "doc_b", "li_1=B1", "li_2=B2"))
+	rc := deliverOK(t, d, documentWith(t, rules, "doc_a", "li_1=A1"))
+	if got := lineNames(s); len(got) != 3 || !has(got, "B1") || !has(got, "B2") || has(got, "A2") || len(rc.Removed) != 1 {
+		t.Errorf("lines %v, removed %+v; want A1, B1, B2 and one removal", got, rc.Removed)
 	}
 }
