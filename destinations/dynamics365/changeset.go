@@ -42,7 +42,7 @@ func (w *docWrite) part(r *recWrite) (part, error) {
 	p.method, p.url = http.MethodPatch, w.d.base+r.keyPath+"?$select="+r.info.PrimaryIDAttribute
 	switch {
 	case r.fresh: // a GUID of our own: a plain upsert creates it, and a resend finds it
-	case r.rec.Mode == mapping.ModeCreate:
+	case r == w.probe, r.rec.Mode == mapping.ModeCreate:
 		p.header.Set("If-None-Match", "*")
 	case r.rec.Mode == mapping.ModeUpdate:
 		p.header.Set("If-Match", "*")

@@ -59,9 +59,13 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 	return nil, permanent("crm_conflict", "the change set kept failing on rows that exist or vanished; giving up")
 }
 
-// resolve decides whether a failed change set can go again: a create-only
-// row that exists (412), or a removed row that vanished (404).
+// resolve decides whether a failed change set can go again: a document
+// written before (the probe's 412: its rows are read for the removals), a
+// create-only row that exists (412), or a removed row that vanished (404).
 func (w *docWrite) resolve(ctx context.Context, err error) (bool, error) {
+	if found, perr := w.resolveProbe(ctx, err); perr != nil || found {
+		return found, perr
+	}
 	if found, cerr := w.resolveCreateConflict(ctx, err); cerr != nil || found {
 		return found, cerr
 	}

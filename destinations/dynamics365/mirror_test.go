@@ -51,6 +51,33 @@ schemas:
 	return rules
 }
 
+// headerKeyedRules are mirrorRules(delete, GUID lines) with the invoice
+// keyed by its number instead of the document.
+func headerKeyedRules(t *testing.T) *mapping.Rules {
+	t.Helper()
+	rules, err := mapping.Parse("mirror.yaml", []byte(`version: 1
+schemas:
+  invoice_v2:
+    records:
+      - name: invoice
+        entity: new_vendorinvoices
+        key: [new_invoicenumber]
+        columns:
+          new_invoicenumber: fields.invoice_number
+      - name: line
+        entity: new_vendorinvoicelines
+        for_each: line_items
+        columns:
+          new_name: item.description
+          new_numoradocumentid: document.id
+          new_InvoiceId: {ref: invoice}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
 // invoiceWith renders document doc_m with the given line items ("li_1=Widgets"
 // gives item li_1 described "Widgets").
 func invoiceWith(t *testing.T, rules *mapping.Rules, items ...string) *mapping.Plan {
@@ -104,6 +131,11 @@ func TestEmulatorMirrorDeletesRemovedLines(t *testing.T) {
 			d, s, _ := emu(t, nil)
 			rules := mirrorRules(t, "delete", altKey)
 			first := deliverOK(t, d, invoiceWith(t, rules, "li_1=Widgets", "li_2=Gadgets", "li_3=Bolts"))
+			for _, r := range s.Requests() {
+				if r.Method == "GET" && strings.HasPrefix(r.Path, "new_vendorinvoicelines") {
+					t.Errorf("the first delivery read the lines (%s): a new document has none to remove", r.URL)
+				}
+			}
 			s.Seed("new_vendorinvoicelines", map[string]any{"new_name": "Added by a person",
 				"new_InvoiceId@odata.bind": "/new_vendorinvoices(" + first.RecordID + ")"})
 			seq := lastSeq(s)
@@ -118,11 +150,13 @@ func TestEmulatorMirrorDeletesRemovedLines(t *testing.T) {
 			if c, u, r := rc.Counts(); c != 0 || u != 3 || r != 1 {
 				t.Errorf("counts %d created, %d updated, %d removed; want 0, 3, 1", c, u, r)
 			}
+			// The re-delivery: the first attempt finds the invoice (412, nothing
+			// applied), the rows are read, and one change set writes and deletes.
 			batches, changeSets := batchesAfter(s, seq)
-			if len(batches) != 1 || len(changeSets[batches[0].Seq]) != 4 {
-				t.Fatalf("got %d $batch requests %v, want one with 4 operations", len(batches), changeSets)
+			if len(batches) != 2 || batches[0].Status != 412 || len(changeSets[batches[1].Seq]) != 4 {
+				t.Fatalf("got %d $batch requests %v, want the refused probe, then one with 4 operations", len(batches), changeSets)
 			}
-			for _, cs := range changeSets[batches[0].Seq] {
+			for _, cs := range changeSets[batches[1].Seq] {
 				if cs != 1 {
 					t.Errorf("operations in change sets %v, want all in change set 1: the delete is atomic with the writes", changeSets)
 				}
@@ -216,7 +250,8 @@ func TestEmulatorMirrorRowVanishedMeanwhile(t *testing.T) {
 				opts = append(opts, dataversetest.WithODataBatchErrors())
 			}
 			d, s, _ := emu(t, opts)
-			rules := mirrorRules(t, "delete", false)
+			// An invoice keyed by its number: no probe, the rows are read first.
+			rules := headerKeyedRules(t)
 			deliverOK(t, d, invoiceWith(t, rules, "li_1=Widgets", "li_2=Gadgets"))
 			stale := mapping.DocumentKey("doc_m", "new_vendorinvoicelines", "li_2")
 			gate := s.HoldPath("$batch")
@@ -236,6 +271,15 @@ func TestEmulatorMirrorRowVanishedMeanwhile(t *testing.T) {
 			}
 			if got := lineNames(s); len(got) != 1 || !has(got, "Widgets corrected") {
 				t.Errorf("lines %v, want only Widgets corrected", got)
+			}
+			refused := 0
+			for _, r := range s.Requests() {
+				if r.InBatch && r.Method == http.MethodDelete && r.Status == http.StatusNotFound {
+					refused++
+				}
+			}
+			if refused != 1 {
+				t.Errorf("%d DELETEs answered 404, want 1 (the vanished row, then dropped)", refused)
 			}
 		})
 	}

@@ -70,6 +70,9 @@ type docWrite struct {
 	newID func(i int) string
 	// removals are the rows of removed line items (plan.Mirror).
 	removals []*removal
+	// probe is the header sent with If-None-Match: * while it is unknown
+	// whether the document was written before (see mirrorprobe.go).
+	probe *recWrite
 }
 
 // previewQuery is a query Deliver would run before writing.
@@ -122,7 +125,7 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 		}
 		w.recs = append(w.recs, r)
 	}
-	if err := w.prepareMirror(ctx, preview); err != nil {
+	if err := w.prepareRemovals(ctx, preview); err != nil {
 		return nil, err
 	}
 	return w, nil
