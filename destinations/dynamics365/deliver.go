@@ -34,7 +34,9 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 	if err != nil {
 		return nil, classify(err)
 	}
-	for range len(w.recs) + len(w.removals) + 2 {
+	// Each retry resolves one row (or the probe), so the bound follows the
+	// removals, which the probe's answer may add.
+	for attempt := 0; attempt < len(w.recs)+len(w.removals)+2; attempt++ {
 		w.setIDBase(0)
 		cs, err := w.changeSet("changeset_" + d.newBoundary())
 		if err != nil {
