@@ -158,23 +158,7 @@ func (b *batch) find(id string) part {
 // is the $batch's request id, for the error. Answers are matched by
 // Content-ID, or by position when there is one per operation sent.
 func (w *docWrite) apply(answers []partResponse, reqID string) error {
-	byID := map[string]partResponse{}
-	for _, a := range answers {
-		byID[a.contentID] = a
-	}
-	sent := 0
-	answer := func(id, label string) (partResponse, error) {
-		a, ok := byID[id]
-		if !ok && len(answers) == w.countSent() {
-			a, ok = answers[sent], true
-		}
-		sent++
-		if !ok {
-			return a, &destinations.Error{Class: destinations.Transient, Code: "crm_bad_response",
-				Message: withRequestID("the $batch response has no answer for "+label, reqID)}
-		}
-		return a, nil
-	}
+	answer := w.answerer(answers, reqID)
 	for _, r := range w.recs {
 		if r.exists {
 			r.outcome = destinations.Unchanged
@@ -199,6 +183,28 @@ func (w *docWrite) apply(answers []partResponse, reqID string) error {
 		rm.outcome = removalOutcome(rm.m)
 	}
 	return nil
+}
+
+// answerer returns a function giving, operation after operation in the
+// order sent, the answer with a Content-ID, or the one in its position.
+func (w *docWrite) answerer(answers []partResponse, reqID string) func(id, label string) (partResponse, error) {
+	byID := map[string]partResponse{}
+	for _, a := range answers {
+		byID[a.contentID] = a
+	}
+	positional, sent := len(answers) == w.countSent(), 0
+	return func(id, label string) (partResponse, error) {
+		a, ok := byID[id]
+		if !ok && positional {
+			a, ok = answers[sent], true
+		}
+		sent++
+		if !ok {
+			return a, &destinations.Error{Class: destinations.Transient, Code: "crm_bad_response",
+				Message: withRequestID("the $batch response has no answer for "+label, reqID)}
+		}
+		return a, nil
+	}
 }
 
 // countSent is the number of operations the change set holds.

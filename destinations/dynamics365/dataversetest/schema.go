@@ -64,21 +64,8 @@ func compileTable(t *Table) (*tableDef, error) {
 		return nil, err
 	}
 	for i := range td.Navigation {
-		n := &td.Navigation[i]
-		if n.Target == "" && len(n.Targets) > 0 {
-			n.Target = n.Targets[0]
-		}
-		if len(n.Targets) == 0 {
-			n.Targets = []string{n.Target}
-		}
-		prev := td.lookup[n.Attribute]
-		shared := prev != nil && !prev.owner() && !n.owner() && prev.Target != n.Target
-		if n.Name == "" || n.Attribute == "" || td.attrs[n.Attribute] != nil || td.navs[n.Name] != nil || (prev != nil && !shared) {
-			return nil, fmt.Errorf("dataversetest: model: %s: navigation %q needs a name and an unused attribute", t.EntitySet, n.Name)
-		}
-		td.navs[n.Name] = n
-		if prev == nil {
-			td.lookup[n.Attribute] = n
+		if err := td.addNavigation(&td.Navigation[i]); err != nil {
+			return nil, err
 		}
 	}
 	for i := range td.Keys {
@@ -188,3 +175,24 @@ func (td *tableDef) isKeyColumn(name string) bool {
 
 // typeName is the OData type name used in error messages.
 func (td *tableDef) typeName() string { return "Microsoft.Dynamics.CRM." + td.LogicalName }
+
+// addNavigation adds a navigation property. Two may share an attribute
+// when both have one target and the targets differ (a customer lookup).
+func (td *tableDef) addNavigation(n *NavProperty) error {
+	if n.Target == "" && len(n.Targets) > 0 {
+		n.Target = n.Targets[0]
+	}
+	if len(n.Targets) == 0 {
+		n.Targets = []string{n.Target}
+	}
+	prev := td.lookup[n.Attribute]
+	shared := prev != nil && !prev.owner() && !n.owner() && prev.Target != n.Target
+	if n.Name == "" || n.Attribute == "" || td.attrs[n.Attribute] != nil || td.navs[n.Name] != nil || (prev != nil && !shared) {
+		return fmt.Errorf("dataversetest: model: %s: navigation %q needs a name and an unused attribute", td.EntitySet, n.Name)
+	}
+	td.navs[n.Name] = n
+	if prev == nil {
+		td.lookup[n.Attribute] = n
+	}
+	return nil
+}
