@@ -95,6 +95,9 @@ func (c *Connector) report(ctx context.Context, p *pass, e Entry, d decision) En
 	}
 	if d.receipt != nil {
 		del.ExternalRecordID, del.ExternalURL = d.receipt.RecordID, d.receipt.URL
+		if del.ErrorMessage == "" {
+			del.ErrorMessage = rowsMessage(d.receipt)
+		}
 	}
 	e.ExecutionID = del.ExecutionID
 	if err := c.src.ReportDelivery(ctx, e.DocumentID, del); err != nil {
@@ -127,6 +130,18 @@ func (e Entry) with(d decision) Entry {
 	e.Outcome, e.ErrorCode, e.ErrorMessage = d.outcome, d.code, clip(d.message)
 	if d.receipt != nil {
 		e.ExternalRecordID, e.ExternalURL, e.Written = d.receipt.RecordID, d.receipt.URL, true
+		e.RowsCreated, e.RowsUpdated, e.RowsRemoved = d.receipt.Counts()
 	}
 	return e
+}
+
+// rowsMessage tells Numora what a successful write did to the rows, for
+// the succeeded callback's free-form message: "rows: 1 created, 2 updated,
+// 1 removed".
+func rowsMessage(r *destinations.Receipt) string {
+	if len(r.Records) == 0 && len(r.Removed) == 0 {
+		return "" // the destination gave no row detail
+	}
+	c, u, rm := r.Counts()
+	return fmt.Sprintf("rows: %d created, %d updated, %d removed", c, u, rm)
 }

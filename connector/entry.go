@@ -26,6 +26,12 @@ type Entry struct {
 	ExecutionID string `json:"execution_id,omitempty"`
 	// Written is true when the destination confirmed the write.
 	Written bool `json:"written,omitempty"`
+	// RowsCreated, RowsUpdated and RowsRemoved count the rows the write
+	// created, updated, and removed (deleted or deactivated) because the
+	// document no longer has their line items.
+	RowsCreated int `json:"rows_created,omitempty"`
+	RowsUpdated int `json:"rows_updated,omitempty"`
+	RowsRemoved int `json:"rows_removed,omitempty"`
 	// DurationMS is the time the document took, from result to callback,
 	// in milliseconds.
 	DurationMS int64 `json:"duration_ms"`

@@ -22,6 +22,14 @@ type Counts struct {
 	WrittenNotReported int `json:"written_not_reported"`
 }
 
+// Rows adds up the rows the run's written documents created, updated and
+// removed (Entry.RowsCreated …).
+type Rows struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Removed int `json:"removed"`
+}
+
 func (c *Counts) add(e Entry) {
 	c.Seen++
 	switch e.Outcome {
@@ -75,6 +83,7 @@ type Summary struct {
 	RunInfo
 	FinishedAt time.Time `json:"finished_at"`
 	Counts     Counts    `json:"counts"`
+	Rows       Rows      `json:"rows,omitzero"`
 	Throttle   Throttle  `json:"throttling"`
 	// Stop and StopMessage say why the run ended early, if it did.
 	Stop        StopReason `json:"stop_reason,omitempty"`
@@ -101,6 +110,11 @@ func (s *Summary) Clean() bool {
 
 func (s *Summary) add(e Entry, maxListed int) {
 	s.Counts.add(e)
+	if e.Written {
+		s.Rows.Created += e.RowsCreated
+		s.Rows.Updated += e.RowsUpdated
+		s.Rows.Removed += e.RowsRemoved
+	}
 	if e.Outcome != Failed && e.Outcome != LeftForRetry {
 		return
 	}

@@ -13,8 +13,9 @@ import (
 // JSONSummary is an Observer that writes the run summary as one JSON object
 // to a file: run_id, mode, started_at, one entry per document (written as
 // they happen, so memory stays flat however many documents a run sees),
-// then finished_at, elapsed_ms, counts, throttling, the stop reason and,
-// with MeasureRuntime, the process's runtime figures over the run.
+// then finished_at, elapsed_ms, counts, rows (created, updated, removed;
+// when any), throttling, the stop reason and, with MeasureRuntime, the
+// process's runtime figures over the run.
 //
 // The file appears complete or not at all: it is written next to its final
 // path and renamed in Finish. In loop mode each pass replaces it. Err
@@ -80,12 +81,13 @@ func (j *JSONSummary) Finish(s *Summary) {
 		FinishedAt  time.Time     `json:"finished_at"`
 		ElapsedMS   int64         `json:"elapsed_ms"`
 		Counts      Counts        `json:"counts"`
+		Rows        Rows          `json:"rows,omitzero"`
 		Throttle    Throttle      `json:"throttling"`
 		Stop        StopReason    `json:"stop_reason,omitempty"`
 		StopMessage string        `json:"stop_message,omitempty"`
 		Error       string        `json:"error,omitempty"`
 		Runtime     *RuntimeStats `json:"runtime,omitempty"`
-	}{s.FinishedAt.UTC(), s.Elapsed().Milliseconds(), s.Counts, s.Throttle, s.Stop, s.StopMessage, errText(s.Err), rt}
+	}{s.FinishedAt.UTC(), s.Elapsed().Milliseconds(), s.Counts, s.Rows, s.Throttle, s.Stop, s.StopMessage, errText(s.Err), rt}
 	b, err := json.Marshal(tail)
 	if err != nil {
 		j.fail(err)

@@ -24,6 +24,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " · ignored %d (not reviewed)", c.Ignored)
 	}
 	b.WriteString("\n")
+	if r := s.Rows; r != (Rows{}) {
+		fmt.Fprintf(&b, "  rows: %d created · %d updated · %d removed (line items no longer in their documents)\n",
+			r.Created, r.Updated, r.Removed)
+	}
 	if s.Throttle.Waits > 0 {
 		fmt.Fprintf(&b, "  throttled: %d pause(s), %s in total\n", s.Throttle.Waits, s.Throttle.Waited.Round(time.Millisecond))
 	}

@@ -44,6 +44,10 @@ const (
 	Created   Outcome = "created"
 	Updated   Outcome = "updated"
 	Unchanged Outcome = "unchanged" // the row already held this data (e.g. a create-only row that exists)
+	// Outcomes of rows removed because their line items are gone
+	// (mapping.Mirror).
+	Deleted     Outcome = "deleted"
+	Deactivated Outcome = "deactivated"
 )
 
 // RecordReceipt is the result for one record of a plan.
@@ -63,6 +67,23 @@ type Receipt struct {
 	URL      string `json:"url,omitempty"`
 	// Records has one entry per plan record, in plan order.
 	Records []RecordReceipt `json:"records"`
+	// Removed lists the rows the delivery removed (deleted or deactivated)
+	// because the document no longer has their line items.
+	Removed []RecordReceipt `json:"removed,omitempty"`
+}
+
+// Counts returns how many rows the delivery created, updated and removed
+// (deleted or deactivated); unchanged rows are in none of them.
+func (r *Receipt) Counts() (created, updated, removed int) {
+	for _, rr := range r.Records {
+		switch rr.Outcome {
+		case Created:
+			created++
+		case Updated:
+			updated++
+		}
+	}
+	return created, updated, len(r.Removed)
 }
 
 // Checker is implemented by destinations that can prove their connectivity

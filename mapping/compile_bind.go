@@ -5,7 +5,7 @@ import (
 )
 
 var (
-	bindKeys      = []string{"ref", "lookup", "match", "on_missing", "label"}
+	bindKeys      = []string{"ref", "lookup", "match", "on_missing", "label", "omit_empty"}
 	onMissingKeys = []string{string(OnMissingFail), string(OnMissingSkip), string(OnMissingNull)}
 )
 
@@ -36,7 +36,7 @@ func (l *loader) bind(nav string, n *yaml.Node, sc scope) *bindRule {
 	}
 	if hasRef {
 		b.ref, _ = l.ident(ref.val, "ref")
-		for _, k := range []string{"match", "on_missing", "label"} {
+		for _, k := range []string{"match", "on_missing", "label", "omit_empty"} {
 			if e, has := f[k]; has {
 				l.errorf(e.key, "%s only applies to lookup, not ref", k)
 			}
@@ -57,6 +57,12 @@ func (l *loader) lookup(nav string, n *yaml.Node, f map[string]entry, sc scope) 
 	}
 	if e, has := f["label"]; has {
 		lk.label, _ = l.text(e.val, "label")
+	}
+	if e, has := f["omit_empty"]; has {
+		lk.keepEmpty, _ = l.boolean(e.val, "omit_empty")
+		if lk.onMissing != OnMissingNull {
+			l.errorf(e.key, "omit_empty applies to lookups with on_missing: null (keep the reference when there is nothing to look up)")
+		}
 	}
 	m, has := f["match"]
 	if !has {

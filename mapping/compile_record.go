@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	recordKeys = []string{"name", "entity", "mode", "key", "for_each", "columns"}
+	recordKeys = []string{"name", "entity", "mode", "key", "for_each", "columns", "on_removed", "deactivate"}
 	modeNames  = []string{string(ModeUpsert), string(ModeCreate), string(ModeUpdate)}
 	identRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
@@ -71,6 +71,7 @@ func (l *loader) record(n *yaml.Node, sc scope) *recordRule {
 	}
 	l.key(rr, f, sc)
 	l.mode(rr, f)
+	l.removal(rr, f)
 	return rr
 }
 

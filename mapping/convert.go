@@ -218,7 +218,7 @@ func (v *valueRule) toTime(r raw) (any, *failure) {
 	if v.typ == TypeDate {
 		return formatDate(t), nil
 	}
-	return formatDateTime(t), nil
+	return dateTime{utc: formatDateTime(t), local: formatWallClock(t)}, nil
 }
 
 // toChoice maps a label (or an option value) to its option value.

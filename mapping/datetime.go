@@ -50,3 +50,19 @@ func formatDate(t time.Time) string { return t.Format("2006-01-02") }
 
 // formatDateTime writes a date-time in UTC, which is what Dataverse assumes.
 func formatDateTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// formatWallClock writes a date-time's wall-clock time as written (in its
+// own offset or the rule's time zone), without an offset: what a
+// time-zone-independent column stores.
+func formatWallClock(t time.Time) string { return t.Format("2006-01-02T15:04:05") }
+
+// dateTime is a converted date-time: its UTC form and its wall-clock time.
+type dateTime struct{ utc, local string }
+
+// newValue wraps a converted value; a date-time carries both forms.
+func newValue(typ Type, out any) Value {
+	if dt, ok := out.(dateTime); ok {
+		return Value{Type: typ, V: dt.utc, Local: dt.local}
+	}
+	return Value{Type: typ, V: out}
+}

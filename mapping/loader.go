@@ -40,6 +40,10 @@ func (l *loader) errorAt(p Pos, format string, args ...any) {
 	l.problems = append(l.problems, Problem{Pos: p, Message: fmt.Sprintf(format, args...)})
 }
 
+func (l *loader) warnAt(p Pos, format string, args ...any) {
+	l.warnings = append(l.warnings, Problem{Pos: p, Message: fmt.Sprintf(format, args...)})
+}
+
 func (l *loader) warnf(n *yaml.Node, format string, args ...any) {
 	l.warnings = append(l.warnings, Problem{Pos: l.pos(n), Message: fmt.Sprintf(format, args...)})
 }

@@ -7,6 +7,9 @@ type Plan struct {
 	DocumentID string   `json:"document_id"`
 	Schema     string   `json:"schema"`
 	Records    []Record `json:"records"`
+	// Mirror lists the for_each records whose rows for removed line items
+	// are removed (on_removed), in rule order.
+	Mirror []Mirror `json:"mirror,omitempty"`
 	// Warnings are non-fatal notes (a truncated string, a key: none
 	// record), for logs and dry runs.
 	Warnings []string `json:"warnings,omitempty"`
@@ -57,8 +60,10 @@ type Record struct {
 	// Columns are the values to write, in rule order.
 	Columns []Column `json:"columns"`
 	// Binds set single-valued references (lookups) on the row. A lookup
-	// with on_missing: null whose match value is empty in the document is
-	// left out (the plan warns), so the row's reference is not touched.
+	// with on_missing: null whose match value is empty in the document
+	// clears the reference (Bind.Clear), so a re-delivered document
+	// unbinds what the reviewer removed; with omit_empty it is left out
+	// (the plan warns) and the row's reference is not touched.
 	Binds []Bind `json:"binds,omitempty"`
 }
 
@@ -84,6 +89,11 @@ const (
 type Value struct {
 	Type Type `json:"type"`
 	V    any  `json:"value"`
+	// Local is a datetime's wall-clock time as written in the document
+	// ("2026-03-02T10:30:00", in its own offset or the rule's time zone),
+	// for columns that store it without conversion (Dataverse's
+	// TimeZoneIndependent behaviour); V is the same instant in UTC.
+	Local string `json:"local,omitempty"`
 }
 
 // Column is one named value.
@@ -102,8 +112,8 @@ const (
 	OnMissingNull OnMissing = "null"          // the reference is set to null
 )
 
-// Bind sets a single-valued navigation property. Exactly one of Ref and
-// Lookup is set.
+// Bind sets a single-valued navigation property. Exactly one of Ref,
+// Lookup and Clear is set.
 type Bind struct {
 	// NavProperty is the navigation property, case as in the rules.
 	NavProperty string `json:"nav_property"`
@@ -112,6 +122,9 @@ type Bind struct {
 	Ref int `json:"ref"`
 	// Lookup describes an existing row to find by business values.
 	Lookup *Lookup `json:"lookup,omitempty"`
+	// Clear sets the reference to null: a lookup (on_missing: null) with
+	// nothing to look up in the document.
+	Clear bool `json:"clear,omitempty"`
 }
 
 // Lookup finds an existing row by column values; the destination runs the

@@ -57,6 +57,9 @@ func (r *Rules) Render(res *numora.Result) (*Plan, error) {
 			st.record(rr)
 		}
 		st.item, st.itemID = nil, ""
+		if m := st.mirror(rr); m != nil {
+			st.plan.Mirror = append(st.plan.Mirror, *m)
+		}
 	}
 	return st.result()
 }
@@ -155,8 +158,8 @@ func (st *state) record(rr *recordRule) {
 	for _, b := range rr.binds {
 		if b.lookup == nil {
 			rec.Binds = append(rec.Binds, Bind{NavProperty: b.nav, Ref: st.planIdx[b.refIdx]})
-		} else if lk := st.lookup(rr, b); lk != nil {
-			rec.Binds = append(rec.Binds, Bind{NavProperty: b.nav, Ref: -1, Lookup: lk})
+		} else if lk, clear := st.lookup(rr, b); lk != nil || clear {
+			rec.Binds = append(rec.Binds, Bind{NavProperty: b.nav, Ref: -1, Lookup: lk, Clear: clear})
 		}
 	}
 	st.plan.Records = append(st.plan.Records, rec)
@@ -178,7 +181,7 @@ func (st *state) column(rr *recordRule, v *valueRule) (Value, bool) {
 			return Value{}, false
 		}
 	}
-	return Value{Type: v.typ, V: out}, true
+	return newValue(v.typ, out), true
 }
 
 // eval computes a value: nil when empty (after default); ok is false when

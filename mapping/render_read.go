@@ -144,7 +144,7 @@ func (st *state) key(rr *recordRule, rec *Record) Key {
 		if ok && out == nil {
 			st.problem(CodeRequiredMissing, rr, v, "key column is empty")
 		} else if ok {
-			cols = append(cols, Column{Name: v.name, Value: Value{Type: v.typ, V: out}})
+			cols = append(cols, Column{Name: v.name, Value: newValue(v.typ, out)})
 		}
 	}
 	return Key{Kind: KeyAlternate, Columns: cols}
@@ -163,26 +163,27 @@ func (st *state) hasProblem(rr *recordRule, v *valueRule) bool {
 }
 
 // lookup renders a lookup, or applies on_missing when a match value is
-// empty (nil: no bind).
-func (st *state) lookup(rr *recordRule, b *bindRule) *Lookup {
+// empty in the document; clear is true when the reference is to be set to
+// null (on_missing: null without omit_empty).
+func (st *state) lookup(rr *recordRule, b *bindRule) (_ *Lookup, clear bool) {
 	lr := b.lookup
 	lk := &Lookup{Entity: lr.entity, OnMissing: lr.onMissing, Label: lr.label, Match: make([]Column, 0, len(lr.match))}
 	for _, m := range lr.match {
 		out, ok := st.eval(rr, m)
 		if !ok {
-			return nil
+			return nil, false
 		}
 		if out == nil {
-			st.missingMatch(rr, b, m)
-			return nil
+			return nil, st.missingMatch(rr, b, m)
 		}
-		lk.Match = append(lk.Match, Column{Name: m.name, Value: Value{Type: m.typ, V: out}})
+		lk.Match = append(lk.Match, Column{Name: m.name, Value: newValue(m.typ, out)})
 	}
-	return lk
+	return lk, false
 }
 
-// missingMatch applies on_missing when there is nothing to look up.
-func (st *state) missingMatch(rr *recordRule, b *bindRule, m *valueRule) {
+// missingMatch applies on_missing when there is nothing to look up; it
+// reports whether the reference is to be cleared.
+func (st *state) missingMatch(rr *recordRule, b *bindRule, m *valueRule) bool {
 	lr := b.lookup
 	what := "nothing to look up in " + lr.entity + ": " + m.name + " is empty"
 	from := ""
@@ -193,10 +194,14 @@ func (st *state) missingMatch(rr *recordRule, b *bindRule, m *valueRule) {
 	case OnMissingSkip:
 		st.skips = append(st.skips, lr.label+": "+what+from)
 	case OnMissingNull:
-		st.plan.Warnings = append(st.plan.Warnings, rr.name+st.bracket(rr)+"."+b.nav+": not bound (on_missing: null): "+what+from)
+		if !lr.keepEmpty {
+			return true
+		}
+		st.plan.Warnings = append(st.plan.Warnings, rr.name+st.bracket(rr)+"."+b.nav+": not bound (on_missing: null, omit_empty): "+what+from)
 	default:
 		st.problem(CodeRequiredMissing, rr, m, what)
 	}
+	return false
 }
 
 // bracket returns "[li_1]" for for_each records, else "".

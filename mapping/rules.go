@@ -45,6 +45,9 @@ type recordRule struct {
 	keyCols      []int        // key: [col, …]: indexes into columns
 	keyVals      []*valueRule // key: {col: source, …}
 	forEach      bool
+	onRemoved    Removal // for_each records: what happens to rows of removed items
+	inactive     *State  // on_removed: deactivate
+	ownerCol     string  // the column written from document.id, or ""
 	columns      []*valueRule
 	binds        []*bindRule
 	uses         envParts
@@ -95,6 +98,9 @@ type lookupRule struct {
 	match     []*valueRule
 	onMissing OnMissing
 	label     string
+	// keepEmpty (omit_empty) leaves the reference untouched when a match
+	// value is empty; otherwise on_missing: null clears it.
+	keepEmpty bool
 }
 
 // Load reads and compiles a rules file. On problems it returns a

@@ -11,6 +11,13 @@ type RecordSpec struct {
 	KeyColumns []string
 	// ForEach is "line_items" for records made per line item, else "".
 	ForEach string
+	// OnRemoved is what happens to rows of removed line items (for_each
+	// records; "" otherwise), and OwnerColumn the column written from
+	// document.id that marks the rows written for a document.
+	OnRemoved   Removal
+	OwnerColumn string
+	// Inactive is the state a deactivated row gets.
+	Inactive *State
 	// Columns are the columns written, key columns included, in rule order.
 	Columns []ColumnSpec
 	// Binds are the navigation properties set, in rule order.
@@ -47,6 +54,7 @@ func (l *loader) spec(schema string, rr *recordRule) RecordSpec {
 	s := RecordSpec{Schema: schema, Name: rr.name, Entity: rr.entity, Mode: rr.mode, Pos: rr.pos}
 	if rr.forEach {
 		s.ForEach = "line_items"
+		s.OnRemoved, s.OwnerColumn, s.Inactive = rr.onRemoved, rr.ownerCol, rr.inactive
 	}
 	for _, i := range rr.keyCols {
 		s.KeyColumns = append(s.KeyColumns, rr.columns[i].name)

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -23,12 +24,20 @@ type partResponse struct {
 // parseBatchResponse reads a multipart/mixed $batch response, descending
 // into change-set responses, and returns the operations' answers in order.
 func parseBatchResponse(contentType string, body []byte) ([]partResponse, error) {
+	items, err := parseBatchItems(contentType, body)
+	return slices.Concat(items...), err
+}
+
+// parseBatchItems reads a multipart/mixed $batch response into its
+// top-level items in order: a change-set response gives the answers of
+// its operations, any other part one answer.
+func parseBatchItems(contentType string, body []byte) ([][]partResponse, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
 		return nil, fmt.Errorf("dynamics365: $batch response is %q, want multipart/mixed", contentType)
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	var out []partResponse
+	var out [][]partResponse
 	for {
 		p, err := mr.NextRawPart()
 		if errors.Is(err, io.EOF) {
@@ -46,15 +55,17 @@ func parseBatchResponse(contentType string, body []byte) ([]partResponse, error)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, inner...)
+			out = append(out, inner)
 			continue
 		}
 		pr, err := parsePart(data)
 		if err != nil {
 			return nil, err
 		}
-		pr.contentID = p.Header.Get("Content-ID")
-		out = append(out, pr)
+		if id := p.Header.Get("Content-ID"); id != "" || pr.contentID == "" {
+			pr.contentID = id
+		}
+		out = append(out, []partResponse{pr})
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // changeSet returns the change set writing every record not already known
-// to exist, in plan order.
+// to exist, in plan order, then removing the rows of removed line items.
 func (w *docWrite) changeSet(boundary string) (changeSet, error) {
 	cs := changeSet{boundary: boundary}
 	for _, r := range w.recs {
@@ -24,27 +24,28 @@ func (w *docWrite) changeSet(boundary string) (changeSet, error) {
 		}
 		cs.parts = append(cs.parts, p)
 	}
+	for _, rm := range w.removals {
+		if !rm.gone {
+			cs.parts = append(cs.parts, w.removalPart(rm))
+		}
+	}
 	return cs, nil
 }
 
 // part is the request writing r: PATCH to its key (upsert, or create-only
-// with If-None-Match: *, or update-only with If-Match: *) or POST, always
-// asking for the primary id back to learn the GUID and created vs updated.
+// with If-None-Match: *, or update-only with If-Match: *), always asking
+// for the primary id back to learn the GUID and created vs updated.
 func (w *docWrite) part(r *recWrite) (part, error) {
 	p := part{contentID: r.contentID(), header: http.Header{}}
 	p.header.Set("Content-Type", "application/json; type=entry")
 	p.header.Set("Prefer", "return=representation")
-	sel := "?$select=" + r.info.PrimaryIDAttribute
-	if r.keyPath == "" {
-		p.method, p.url = http.MethodPost, w.d.base+r.rec.Entity+sel
-	} else {
-		p.method, p.url = http.MethodPatch, w.d.base+r.keyPath+sel
-		switch r.rec.Mode {
-		case mapping.ModeCreate:
-			p.header.Set("If-None-Match", "*")
-		case mapping.ModeUpdate:
-			p.header.Set("If-Match", "*")
-		}
+	p.method, p.url = http.MethodPatch, w.d.base+r.keyPath+"?$select="+r.info.PrimaryIDAttribute
+	switch {
+	case r.fresh: // a GUID of our own: a plain upsert creates it, and a resend finds it
+	case r == w.probe, r.rec.Mode == mapping.ModeCreate:
+		p.header.Set("If-None-Match", "*")
+	case r.rec.Mode == mapping.ModeUpdate:
+		p.header.Set("If-Match", "*")
 	}
 	body, err := w.body(r)
 	if err != nil {
@@ -72,7 +73,11 @@ func (w *docWrite) body(r *recWrite) ([]byte, error) {
 		if keyCols[c.Name] && !r.bodyKeys {
 			continue
 		}
-		o.field(c.Name, c.Value.V)
+		o.field(c.Name, r.columnValue(c))
+	}
+	if r.reactivate {
+		o.field("statecode", int64(mapping.ActiveState))
+		o.field("statuscode", int64(mapping.ActiveStatus))
 	}
 	for _, b := range r.binds {
 		var v any
@@ -88,19 +93,17 @@ func (w *docWrite) body(r *recWrite) ([]byte, error) {
 	return o.bytes()
 }
 
-// refURL is the bind target for another record of the plan: its URL when
-// its GUID or alternate key gives one (a row upserted earlier in the same
-// change set exists by then), else "$<Content-ID>" (a row POSTed in this
-// change set, or a key a URI parser could misread).
+// refURL is the bind target for another record of the plan: its GUID URL
+// or its alternate-key URL (a row upserted earlier in the same change set
+// exists by then). Never "$<Content-ID>": every part asks for a
+// representation, and Dataverse then sends no OData-EntityId for "$n" to
+// stand for (dataverse.md §13); prepareKey gives every row one of the two.
 func (w *docWrite) refURL(j int) string {
 	t := w.recs[j]
-	switch {
-	case t.guid != "":
+	if t.guid != "" {
 		return "/" + t.rec.Entity + "(" + t.guid + ")"
-	case t.bindPath != "":
-		return "/" + t.bindPath
 	}
-	return "$" + t.contentID()
+	return "/" + t.bindPath
 }
 
 func hasColumn(cols []mapping.Column, name string) bool {

@@ -2,6 +2,7 @@ package dynamics365
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"sync"
@@ -89,6 +90,27 @@ func (q *queue) take() []*pendingSet {
 // id with them). A failed operation comes back as an *APIError naming its
 // Content-ID, as for a $batch of one change set.
 func (d *Destination) submit(ctx context.Context, w *docWrite, cs changeSet, idempotent bool) ([]partResponse, string, error) {
+	for resend := 0; ; resend++ {
+		answers, reqID, err := d.submitOnce(ctx, w, cs, idempotent)
+		if !errors.Is(err, errUnanswered) {
+			return answers, reqID, err
+		}
+		if resend == maxUnansweredResends {
+			return nil, "", &APIError{StatusCode: http.StatusBadGateway, Code: "crm_bad_response", RequestID: reqID,
+				Message: "the $batch response has no answer for this document's change set"}
+		}
+		// The server stopped before this change set (a failed change set
+		// before it ends a $batch on some servers, continue-on-error or
+		// not): nothing of it was applied, so it goes again.
+		w.setIDBase(0)
+		if cs, err = w.changeSet(cs.boundary); err != nil {
+			return nil, "", err
+		}
+	}
+}
+
+// submitOnce queues the change set once and waits for its answers.
+func (d *Destination) submitOnce(ctx context.Context, w *docWrite, cs changeSet, idempotent bool) ([]partResponse, string, error) {
 	actx, stop := context.WithCancel(ctx)
 	defer stop()
 	p := &pendingSet{ctx: ctx, w: w, cs: cs, idempotent: idempotent, done: make(chan struct{}), stopAdmit: stop}
@@ -182,60 +204,4 @@ func groupContext(ctx context.Context, group []*pendingSet) (context.Context, co
 		}
 		cancel()
 	}
-}
-
-// sendShared posts several documents' change sets in one $batch with
-// Prefer: odata.continue-on-error, so that one document's failure rolls
-// back its own change set only, and splits the answers by Content-ID.
-func (d *Destination) sendShared(ctx context.Context, group []*pendingSet) {
-	b := &batch{boundary: "batch_" + d.newBoundary()}
-	idempotent := true
-	for _, p := range group {
-		b.changeSets = append(b.changeSets, p.cs)
-		idempotent = idempotent && p.idempotent
-	}
-	var answers []partResponse
-	req := &request{method: http.MethodPost, url: d.base + "$batch", body: b.encode(), idempotent: idempotent, admitted: true,
-		header: http.Header{"Content-Type": {b.contentType()}, "Prefer": {"odata.continue-on-error"}}}
-	req.check = func(resp *response) error {
-		var err error
-		answers, err = d.readBatch(req, resp)
-		return err
-	}
-	resp, err := d.callAdmitted(ctx, req)
-	if err != nil {
-		for _, p := range group {
-			p.finish(nil, "", err)
-		}
-		return
-	}
-	d.distribute(group, answers, resp.requestID())
-}
-
-// distribute finishes each member with its own answers, or with the error
-// of its failed operation.
-func (d *Destination) distribute(group []*pendingSet, answers []partResponse, reqID string) {
-	for _, p := range group {
-		mine := answersFor(p.cs, answers)
-		if len(mine) == 0 {
-			p.finish(nil, "", &APIError{StatusCode: http.StatusBadGateway, Code: "crm_bad_response",
-				Message: "the $batch response has no answer for this document's change set", RequestID: reqID})
-			continue
-		}
-		p.finish(mine, reqID, d.firstFailure(&batch{changeSets: []changeSet{p.cs}}, mine, reqID))
-	}
-}
-
-// answersFor returns the answers whose Content-ID belongs to cs.
-func answersFor(cs changeSet, answers []partResponse) []partResponse {
-	var out []partResponse
-	for _, a := range answers {
-		for _, pt := range cs.parts {
-			if a.contentID != "" && a.contentID == pt.contentID {
-				out = append(out, a)
-				break
-			}
-		}
-	}
-	return out
 }

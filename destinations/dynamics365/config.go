@@ -32,6 +32,12 @@ const (
 	AuthDefault           AuthMode = "default"
 )
 
+// DefaultRequestTimeout bounds one request unless Config.RequestTimeout
+// says otherwise: longer than the two minutes after which Dataverse rolls
+// an operation back, so the client hears how a slow operation ended
+// instead of timing out while it may still succeed.
+const DefaultRequestTimeout = 150 * time.Second
+
 // Limits that are not configuration: Dataverse refuses more than 52
 // concurrent requests per user, and more than 1,000 operations per change
 // set.
@@ -91,7 +97,9 @@ type Config struct {
 	// "numora-connector".
 	UserAgent string `yaml:"user_agent"`
 	// RequestTimeout bounds one HTTP request, including reading the
-	// response; default 2m. TokenTimeout bounds one token request; default 30s.
+	// response; default 2m30s, above Dataverse's two-minute limit on one
+	// operation, so that a slow success is answered rather than cut off
+	// (dataverse.md §13). TokenTimeout bounds one token request; default 30s.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	TokenTimeout   time.Duration `yaml:"token_timeout"`
 
@@ -184,7 +192,7 @@ func (c Config) withDefaults() Config {
 	c.OrgURL = strings.TrimRight(strings.TrimSpace(c.OrgURL), "/")
 	c.APIVersion = orDefault(c.APIVersion, "v9.2")
 	c.UserAgent = orDefault(c.UserAgent, "numora-connector")
-	c.RequestTimeout = orDefaultDuration(c.RequestTimeout, 2*time.Minute)
+	c.RequestTimeout = orDefaultDuration(c.RequestTimeout, DefaultRequestTimeout)
 	c.TokenTimeout = orDefaultDuration(c.TokenTimeout, 30*time.Second)
 	c.LookupTTL = orDefaultDuration(c.LookupTTL, 10*time.Minute)
 	c.Retry = c.Retry.Normalize()

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/numora/numora-connector/mapping"
 )
+
+// codeDuplicateRecord is Dataverse's DuplicateRecord error code.
+const codeDuplicateRecord = "0x80040237"
 
 // resolveCreateConflict handles the 412 Dataverse answers when a
 // create-only record's row already exists (which rolls back the whole change
@@ -18,12 +22,12 @@ import (
 // each create-only record is probed with a GET.
 func (w *docWrite) resolveCreateConflict(ctx context.Context, err error) (found bool, _ error) {
 	var api *APIError
-	if !errors.As(err, &api) || api.StatusCode != http.StatusPreconditionFailed {
+	if !errors.As(err, &api) || api.StatusCode != http.StatusPreconditionFailed || !existsCode(api.Code) {
 		return false, nil
 	}
 	var cands []*recWrite
 	for _, r := range w.recs {
-		if r.rec.Mode == mapping.ModeCreate && r.keyPath != "" && !r.exists &&
+		if r.rec.Mode == mapping.ModeCreate && !r.fresh && !r.exists &&
 			(api.ContentID == "" || api.ContentID == r.contentID()) {
 			cands = append(cands, r)
 		}
@@ -64,4 +68,17 @@ func (d *Destination) existingID(ctx context.Context, r *recWrite) (string, erro
 	}
 	id, _ := row[r.info.PrimaryIDAttribute].(string)
 	return id, nil
+}
+
+// existsCode reports whether a 412's Dataverse code is the one If-None-Match
+// gives for an existing row: "" in Microsoft's documentation (or "0x0"), or
+// DuplicateRecord 0x80040237, which third-party code reports for the same
+// case. A duplicate alternate key (0x80060892) or any other code is a
+// failure with that code, never "already delivered" (dataverse.md §13).
+func existsCode(code string) bool {
+	switch strings.ToLower(code) {
+	case "", "0x0", codeDuplicateRecord:
+		return true
+	}
+	return false
 }

@@ -170,7 +170,7 @@ func TestDeliverCreateOnlyConflictIsUnchanged(t *testing.T) {
 	f.batch = func(w http.ResponseWriter, parts []fakePart) {
 		if parts[0].header.Get("If-None-Match") == "*" {
 			writeBatch(w, 200, false, []fakeAnswer{{contentID: "1", status: 412,
-				body: `{"error":{"code":"0x80060892","message":"A record with matching key values already exists."}}`}})
+				body: `{"error":{"code":"","message":"A record with matching key values already exists."}}`}})
 			return
 		}
 		var a []fakeAnswer
@@ -253,6 +253,7 @@ func requestIDOf(f *fakeDataverse, prefix string) string {
 
 func TestDeliverForbiddenKeyCharacters(t *testing.T) {
 	const found = "bbbbbbbb-0000-4000-8000-000000000001"
+	const ownID = "cccccccc-0000-4000-8000-000000000001"
 	tests := []struct {
 		name       string
 		rows       []string
@@ -263,7 +264,7 @@ func TestDeliverForbiddenKeyCharacters(t *testing.T) {
 		wantCode   string
 	}{
 		{"found upsert", []string{found}, mapping.ModeUpsert, "PATCH", "new_vendorinvoices(" + found + ")?$select=new_vendorinvoiceid", `{"new_name":"Invoice A/B&C",`, ""},
-		{"missing upsert posts", nil, mapping.ModeUpsert, "POST", "new_vendorinvoices?$select=new_vendorinvoiceid", `{"new_name":"Invoice A/B&C","new_invoicenumber":"A/B&C",`, ""},
+		{"missing upsert creates under its own GUID", nil, mapping.ModeUpsert, "PATCH", "new_vendorinvoices(" + ownID + ")?$select=new_vendorinvoiceid", `{"new_name":"Invoice A/B&C","new_invoicenumber":"A/B&C",`, ""},
 		{"missing update", nil, mapping.ModeUpdate, "", "", "", "crm_404"},
 		{"duplicate", []string{found, vendorID}, mapping.ModeUpsert, "", "", "", "crm_duplicate_key"},
 	}
@@ -273,6 +274,7 @@ func TestDeliverForbiddenKeyCharacters(t *testing.T) {
 			f.rows["new_vendorinvoices"] = tt.rows
 			f.rows["accounts"] = []string{vendorID}
 			d, _, _ := setup(t, f)
+			d.newRowID = func() string { return ownID }
 			_, err := d.Deliver(context.Background(), invoicePlan(tt.mode, "A/B&C", mapping.OnMissingFail))
 			var q string
 			for _, r := range f.log() {
@@ -296,8 +298,8 @@ func TestDeliverForbiddenKeyCharacters(t *testing.T) {
 			if p.method != tt.wantMethod || p.url != d.base+tt.wantURL || !strings.HasPrefix(p.body, tt.wantBody) {
 				t.Errorf("got %s %s %s", p.method, p.url, p.body)
 			}
-			if tt.wantMethod == "POST" && !strings.Contains(f.batches[0][1].body, `"new_InvoiceId@odata.bind":"$1"`) {
-				t.Errorf("line must bind the POSTed invoice by Content-ID: %s", f.batches[0][1].body)
+			if tt.rows == nil && !strings.Contains(f.batches[0][1].body, `"new_InvoiceId@odata.bind":"/new_vendorinvoices(`+ownID+`)"`) {
+				t.Errorf("line must bind the new invoice by its GUID, never $n: %s", f.batches[0][1].body)
 			}
 		})
 	}

@@ -40,12 +40,14 @@ type Destination struct {
 	clock    retry.Clock
 	cancel   context.CancelFunc
 
-	entities entityCache
-	lookups  lookupCache
-	lengths  lengthCache // for Rehearse
+	entities  entityCache
+	lookups   lookupCache
+	behaviors behaviorCache
+	lengths   lengthCache // for Rehearse
 
 	rand        func() float64 // backoff jitter; nil = math/rand
 	newBoundary func() string  // multipart boundary ids; tests pin them
+	newRowID    func() string  // GUIDs of rows created without a key; tests pin them
 }
 
 // Interface guards.
@@ -91,6 +93,7 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		cancel:      cancel,
 		lookups:     lookupCache{ttl: cfg.LookupTTL},
 		newBoundary: uuid.NewString,
+		newRowID:    uuid.NewString,
 	}
 	d.http = &http.Client{
 		Transport:     &oauth2.Transport{Source: d.tokens, Base: base},

@@ -45,6 +45,10 @@ func (d *Destination) writePreview(out io.Writer, plan *mapping.Plan, w *docWrit
 		fmt.Fprintf(bw, "\n# Query %d: %s\n", i+1, q.label)
 		d.writeRequest(bw, &request{method: http.MethodGet, url: q.url})
 	}
+	if p := w.pickProbe(); p != nil && len(plan.Mirror) > 0 && !isMirrorItem(plan) {
+		fmt.Fprintf(bw, "\n# The query and the removals happen only for a document written before: a first delivery sends the\n"+
+			"# change set without them, with If-None-Match: * on %s, which answers 412 if it exists.\n", recordLabel(p.rec))
+	}
 	fmt.Fprintf(bw, "\n# The change set: all %d operations succeed or none is applied.\n", b.size())
 	d.writeRequest(bw, &request{method: http.MethodPost, url: d.base + "$batch",
 		header: http.Header{"Content-Type": {b.contentType()}}, body: b.encode()})

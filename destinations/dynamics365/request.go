@@ -82,6 +82,13 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		if ce.Class != destinations.Transient || ctx.Err() != nil {
 			return nil, err
 		}
+		if ce.RetryAfter > 0 {
+			// Every Retry-After pauses every sender, whether or not this
+			// request retries: Dataverse extends the penalty for clients
+			// that keep sending (dataverse.md §13).
+			d.learnLimit(err)
+			d.gate.pause(ce.RetryAfter)
+		}
 		wait, ok := d.cfg.Retry.Wait(attempt, ce.RetryAfter, waited, d.rand)
 		if !ok || !mayResend(req, err) {
 			d.logger.WarnContext(ctx, "dynamics365: request failed, not retrying", d.failureAttrs(req, err, ce, attempt)...)
@@ -90,11 +97,10 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		waited += wait
 		d.logger.WarnContext(ctx, "dynamics365: retrying",
 			append(d.failureAttrs(req, err, ce, attempt), slog.Duration("wait", wait))...)
-		d.learnLimit(err)
 		if ce.RetryAfter > 0 {
-			d.gate.pause(wait)
 			continue
 		}
+		d.learnLimit(err)
 		if err := d.clock.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}

@@ -92,7 +92,7 @@ func TestRetryPolicy(t *testing.T) {
 		{"attempts exhausted", []int{502, 504, 503}, "", lineOnlyPlan(), []time.Duration{500 * time.Millisecond, time.Second}, "crm_503", 3},
 		{"retry-after beyond budget", []int{429}, "120", lineOnlyPlan(), nil, "crm_429", 1},
 		{"400 not retried", []int{400}, "", lineOnlyPlan(), nil, "crm_400_0x80044331", 1},
-		{"post not resent after 503", []int{503}, "", postPlan(), nil, "crm_503", 1},
+		{"keyless row resent after 503 (its GUID is chosen)", []int{503}, "", postPlan(), []time.Duration{500 * time.Millisecond}, "", 2},
 		{"post resent after 429", []int{429}, "2", postPlan(), []time.Duration{2 * time.Second}, "", 2},
 	}
 	for _, tt := range tests {

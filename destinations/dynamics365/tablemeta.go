@@ -23,6 +23,12 @@ type attrMeta struct {
 	Update    bool   `json:"IsValidForUpdate"`
 	MaxLength int    // strings and memos; 0 = unknown
 	Options   map[int64]bool
+	// Targets are the logical names a lookup may reference (owner:
+	// systemuser and team; customer: account and contact).
+	Targets []string
+	// Behavior is a date-time column's DateTimeBehavior: DateOnly,
+	// UserLocal or TimeZoneIndependent.
+	Behavior string
 }
 
 // keyMeta is one alternate key.
@@ -67,7 +73,8 @@ func (d *Destination) tableMeta(ctx context.Context, info entityInfo) (*tableMet
 	for _, a := range attrs.Value {
 		t.attrs[a.Name] = a
 	}
-	steps := []func(context.Context, string, *tableMeta) error{d.readMaxLengths, d.readOptions, d.readKeys, d.readNavs}
+	steps := []func(context.Context, string, *tableMeta) error{d.readMaxLengths, d.readOptions, d.readKeys, d.readNavs,
+		d.readTargets, d.readBehaviors}
 	for _, step := range steps {
 		if err := step(ctx, root, t); err != nil {
 			return nil, err
@@ -171,6 +178,44 @@ func (d *Destination) getJSON(ctx context.Context, path string, into any) error 
 	}
 	if err := json.Unmarshal(resp.body, into); err != nil {
 		return fmt.Errorf("dynamics365: decoding %s%s: %w", redactURL(d.base+path), requestIDSuffix(resp.requestID()), err)
+	}
+	return nil
+}
+
+// readTargets reads the tables each lookup column may reference.
+func (d *Destination) readTargets(ctx context.Context, root string, t *tableMeta) error {
+	var page struct {
+		Value []struct {
+			LogicalName string
+			Targets     []string
+		}
+	}
+	if err := d.getJSON(ctx, root+"Attributes/Microsoft.Dynamics.CRM.LookupAttributeMetadata?$select=LogicalName,Targets", &page); err != nil {
+		return err
+	}
+	for _, a := range page.Value {
+		if m := t.attrs[a.LogicalName]; m != nil {
+			m.Targets = a.Targets
+		}
+	}
+	return nil
+}
+
+// readBehaviors reads each date-time column's DateTimeBehavior.
+func (d *Destination) readBehaviors(ctx context.Context, root string, t *tableMeta) error {
+	var page struct {
+		Value []struct {
+			LogicalName      string
+			DateTimeBehavior *struct{ Value string }
+		}
+	}
+	if err := d.getJSON(ctx, root+"Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,DateTimeBehavior", &page); err != nil {
+		return err
+	}
+	for _, a := range page.Value {
+		if m := t.attrs[a.LogicalName]; m != nil && a.DateTimeBehavior != nil {
+			m.Behavior = a.DateTimeBehavior.Value
+		}
 	}
 	return nil
 }

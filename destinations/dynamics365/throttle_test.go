@@ -28,7 +28,7 @@ func TestThrottling(t *testing.T) {
 		{"503 with Retry-After pauses the gate", []int{503}, "3", 1, 3 * time.Second},
 		{"503 backoff waits count", []int{503, 503}, "", 2, 1500 * time.Millisecond},
 		{"400 is not a pause", []int{400}, "", 0, 0},
-		{"Retry-After beyond the budget: no pause", []int{429}, "120", 0, 0},
+		{"Retry-After beyond the budget still pauses everyone", []int{429}, "120", 1, 120 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

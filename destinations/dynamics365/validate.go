@@ -106,6 +106,7 @@ func (v *validation) record(ctx context.Context, s *mapping.RecordSpec) error {
 	for _, c := range s.Columns {
 		v.column(s, t, c)
 	}
+	v.mirror(s, t)
 	for _, b := range s.Binds {
 		if err := v.bind(ctx, s, t, b); err != nil {
 			return err
@@ -129,6 +130,9 @@ func (v *validation) column(s *mapping.RecordSpec, t *tableMeta, c mapping.Colum
 	}
 	if want := compatibleTypes[c.Type]; c.Type != "" && !slices.Contains(want, a.Type) {
 		v.add(c.Pos, "column %s is %s in the rules but %s in Dataverse (%s fits %s)", c.Name, c.Type, a.Type, c.Type, strings.Join(want, " or "))
+	}
+	if msg := behaviorMismatch(c.Type, a.Behavior); msg != "" {
+		v.add(c.Pos, "column %s of %s is a %s date-time column: %s", c.Name, t.info.LogicalName, a.Behavior, msg)
 	}
 	if a.MaxLength > 0 && c.MaxLength > a.MaxLength {
 		v.add(c.Pos, "column %s: max_length %d exceeds Dataverse's MaxLength %d", c.Name, c.MaxLength, a.MaxLength)
@@ -171,8 +175,8 @@ func (v *validation) bind(ctx context.Context, s *mapping.RecordSpec, t *tableMe
 	if target == "" {
 		target = v.refEntity(s, b.Ref)
 	}
-	if ref := v.byLogical[n.Referenced].EntitySetName; target != "" && ref != target {
-		v.add(b.Pos, "navigation property %s of %s points to %s, not %s", b.NavProperty, t.info.LogicalName, ref, target)
+	if allowed := v.navTargets(t, n); target != "" && !slices.Contains(allowed, target) {
+		v.add(b.Pos, "navigation property %s of %s points to %s, not %s", b.NavProperty, t.info.LogicalName, strings.Join(allowed, " or "), target)
 		return nil
 	}
 	if b.Lookup == "" {
@@ -240,4 +244,63 @@ func optionList(opts map[int64]bool) string {
 		parts[i] = fmt.Sprint(o)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// navTargets returns the entity sets a navigation property may bind. A
+// relationship names one referenced table, except the owner lookup's,
+// which references "owner" while a bind names a systemusers or teams row
+// (dataverse.md §13): there the lookup column's Targets decide. A customer
+// lookup has one navigation property per target, each with its own
+// relationship.
+func (v *validation) navTargets(t *tableMeta, n navMeta) []string {
+	logical := []string{n.Referenced}
+	if a := t.attrs[n.Attribute]; a != nil && len(a.Targets) > 0 && !slices.Contains(a.Targets, n.Referenced) {
+		logical = a.Targets
+	} else if n.Referenced == "owner" {
+		logical = []string{"systemuser", "team"}
+	}
+	sets := make([]string, 0, len(logical))
+	for _, l := range logical {
+		set := v.byLogical[l].EntitySetName
+		if set == "" {
+			set = l + "s" // a table the environment did not list
+		}
+		sets = append(sets, set)
+	}
+	return sets
+}
+
+// behaviorMismatch explains why a rules type does not fit a column's
+// DateTimeBehavior (dataverse.md §13), or returns "". A DateOnly column
+// takes a date; UserLocal and TimeZoneIndependent columns take a moment
+// (the writer sends UTC to the first and the wall-clock time to the
+// second), so a date rule would land on midnight UTC.
+func behaviorMismatch(t mapping.Type, behavior string) string {
+	switch {
+	case t == mapping.TypeDate && (behavior == behaviorUserLocal || behavior == behaviorIndependent):
+		return "a type: date rule would write midnight UTC; use type: datetime, or make the column DateOnly"
+	case t == mapping.TypeDateTime && behavior == behaviorDateOnly:
+		return "it keeps only the date; use type: date so the date is the one written in the document"
+	}
+	return ""
+}
+
+// mirror checks what on_removed needs of the table: the ownership column
+// (checked as a column) and, to deactivate, statecode and statuscode with
+// the rule's values among their options when Dataverse lists them.
+func (v *validation) mirror(s *mapping.RecordSpec, t *tableMeta) {
+	if s.OnRemoved != mapping.RemoveDeactivate || s.Inactive == nil {
+		return
+	}
+	for col, val := range map[string]int64{"statecode": s.Inactive.StateCode, "statuscode": s.Inactive.StatusCode} {
+		a := t.attrs[col]
+		switch {
+		case a == nil:
+			v.add(s.Pos, "record %s: on_removed: deactivate needs column %s, which table %s does not have; use on_removed: delete or keep",
+				s.Name, col, t.info.LogicalName)
+		case a.Options != nil && !a.Options[val]:
+			v.add(s.Pos, "record %s: deactivate %s %d is not an option of %s.%s (options: %s)", s.Name, col, val,
+				t.info.LogicalName, col, optionList(a.Options))
+		}
+	}
 }

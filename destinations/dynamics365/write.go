@@ -19,8 +19,7 @@ type recWrite struct {
 	idBase int
 	rec    *mapping.Record
 	info   entityInfo
-	// keyPath addresses the row: "<set>(<guid>)" or "<set>(k='v')"; ""
-	// means POST (no key, or an alternate key found no row).
+	// keyPath addresses the row: "<set>(<guid>)" or "<set>(k='v')".
 	keyPath string
 	// guid is the row's GUID once known.
 	guid string
@@ -30,11 +29,23 @@ type recWrite struct {
 	// exists marks a create-only row that already exists: it is not sent
 	// and its outcome is Unchanged.
 	exists bool
-	// bodyKeys are alternate-key columns written in the body (a POST after
-	// a $filter found no row); otherwise key columns stay out of the body.
+	// fresh marks a row this delivery creates under a GUID it chose (no
+	// key, or an alternate key whose $filter found no row): it is upserted
+	// by that GUID, so resending is safe and other records bind
+	// "/<set>(<guid>)", never "$n" (a part that asked for a representation
+	// has no OData-EntityId for "$n" to stand for; dataverse.md §13).
+	fresh bool
+	// bodyKeys are alternate-key columns written in the body (a fresh row
+	// after a $filter found none); otherwise key columns stay out of the body.
 	bodyKeys bool
-	binds    []bindTarget
-	outcome  destinations.Outcome
+	// reactivate sets the active state on a row found deactivated
+	// (on_removed: deactivate) whose line item is back.
+	reactivate bool
+	// behaviors are the table's DateTimeBehavior by column, read when the
+	// record writes a date-time.
+	behaviors map[string]string
+	binds     []bindTarget
+	outcome   destinations.Outcome
 }
 
 // bindTarget is a resolved bind: a lookup's row URL, a reference to another
@@ -55,6 +66,13 @@ type docWrite struct {
 	queries []previewQuery
 	// warmed are lookups answered side by side on a cold start.
 	warmed map[*mapping.Lookup]warmLookup
+	// newID chooses the GUID of record i's fresh row.
+	newID func(i int) string
+	// removals are the rows of removed line items (plan.Mirror).
+	removals []*removal
+	// probe is the header sent with If-None-Match: * while it is unknown
+	// whether the document was written before (see mirrorprobe.go).
+	probe *recWrite
 }
 
 // previewQuery is a query Deliver would run before writing.
@@ -75,6 +93,17 @@ func (w *docWrite) addQuery(label, entitySet string, cols []mapping.Column) (str
 	return fmt.Sprintf("<GUID from query %d>", len(w.queries)), nil
 }
 
+// addSelectQuery records a preview query for the rows of entitySet
+// matching cols, selecting sel, and returns the placeholder for its GUIDs.
+func (w *docWrite) addSelectQuery(label, entitySet, sel string, cols []mapping.Column) (string, error) {
+	filter, err := filterExpr(cols)
+	if err != nil {
+		return "", err
+	}
+	w.queries = append(w.queries, previewQuery{label: label, url: queryURL(w.d.base, entitySet, sel, filter, 5000)})
+	return fmt.Sprintf("<GUID from query %d>", len(w.queries)), nil
+}
+
 // prepare resolves everything the change set needs before anything is
 // written: table metadata, alternate keys Dataverse cannot take in a URL,
 // and lookups. preview makes it use only what needs no request.
@@ -82,8 +111,11 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 	if err := checkPlan(plan); err != nil {
 		return nil, err
 	}
-	w := &docWrite{d: d, plan: plan}
-	if !preview {
+	w := &docWrite{d: d, plan: plan, newID: func(int) string { return d.newRowID() }}
+	if preview {
+		seed := uuid.NewSHA1(uuid.NameSpaceURL, []byte("numora-connector/preview/"+plan.DocumentID))
+		w.newID = func(i int) string { return uuid.NewSHA1(seed, []byte("row/"+strconv.Itoa(i))).String() }
+	} else {
 		w.warmed = d.warm(ctx, plan)
 	}
 	for i := range plan.Records {
@@ -92,6 +124,9 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 			return nil, err
 		}
 		w.recs = append(w.recs, r)
+	}
+	if err := w.prepareRemovals(ctx, preview); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
@@ -105,6 +140,11 @@ func (w *docWrite) prepareRecord(ctx context.Context, r *recWrite, preview bool)
 	}
 	if err := w.prepareKey(ctx, r, preview); err != nil {
 		return err
+	}
+	if !preview {
+		if err := w.prepareDateTimes(ctx, r); err != nil {
+			return err
+		}
 	}
 	for _, b := range r.rec.Binds {
 		t, err := w.prepareBind(ctx, r, b, preview)
@@ -133,15 +173,17 @@ func (w *docWrite) prepareKey(ctx context.Context, r *recWrite, preview bool) er
 		if rec.Mode == mapping.ModeUpdate {
 			return w.recordError(r, "plan_invalid", "an update-only record needs a key")
 		}
+		w.freshRow(r)
 	default:
 		return w.recordError(r, "plan_invalid", fmt.Sprintf("unknown key kind %q", rec.Key.Kind))
 	}
 	return nil
 }
 
-// prepareAlternateKey uses the key URL when Dataverse accepts its values;
-// otherwise it finds the row's GUID with $filter (Microsoft's workaround)
-// and addresses the row by GUID, or POSTs when there is none.
+// prepareAlternateKey uses the key URL when Dataverse accepts its values
+// (and a bind can name it); otherwise it finds the row's GUID with $filter
+// (Microsoft's workaround) and addresses the row by GUID, or creates it
+// under a GUID of its own when there is none.
 func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview bool) error {
 	rec := r.rec
 	if len(rec.Key.Columns) == 0 {
@@ -151,11 +193,9 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 	if err != nil {
 		return w.recordError(r, "plan_invalid", err.Error())
 	}
-	if ok {
-		r.keyPath = rec.Entity + pred
-		if raw, ok, _ := bindPredicate(rec.Key.Columns); ok {
-			r.bindPath = rec.Entity + raw
-		}
+	raw, bindOK, _ := bindPredicate(rec.Key.Columns)
+	if ok && bindOK {
+		r.keyPath, r.bindPath = rec.Entity+pred, rec.Entity+raw
 		return nil
 	}
 	if preview {
@@ -177,14 +217,25 @@ func (w *docWrite) prepareAlternateKey(ctx context.Context, r *recWrite, preview
 	case rec.Mode == mapping.ModeUpdate:
 		return w.recordError(r, "crm_404", withRequestID("no row matches the key "+matchText(rec.Key.Columns), reqID))
 	default:
+		w.freshRow(r)
 		r.bodyKeys = true
 	}
 	return nil
 }
 
+// freshRow addresses a row this delivery creates by a GUID it chooses.
+func (w *docWrite) freshRow(r *recWrite) {
+	r.guid, r.fresh = w.newID(r.index), true
+	r.keyPath = r.rec.Entity + "(" + r.guid + ")"
+}
+
 // prepareBind resolves one bind.
 func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind, preview bool) (bindTarget, error) {
 	t := bindTarget{nav: b.NavProperty, ref: -1}
+	if b.Clear {
+		t.null = true
+		return t, nil
+	}
 	if b.Lookup == nil {
 		t.ref = b.Ref
 		return t, nil
@@ -233,7 +284,7 @@ func checkPlan(plan *mapping.Plan) error {
 			return permanent("plan_invalid", fmt.Sprintf("record %d (%s) has no entity", i, rec.Name))
 		}
 		for _, b := range rec.Binds {
-			if b.Lookup == nil && (b.Ref < 0 || b.Ref >= i) {
+			if b.Lookup == nil && !b.Clear && (b.Ref < 0 || b.Ref >= i) {
 				return permanent("plan_invalid", fmt.Sprintf("record %d (%s): bind %s refers to record %d, which does not come before it",
 					i, rec.Name, b.NavProperty, b.Ref))
 			}
@@ -259,10 +310,14 @@ func recordLabel(rec *mapping.Record) string {
 // contentID is the record's Content-ID in its change set.
 func (r *recWrite) contentID() string { return strconv.Itoa(r.idBase + r.index + 1) }
 
-// setIDBase numbers the records' Content-IDs from base+1.
+// setIDBase numbers the records' Content-IDs from base+1, the removals'
+// after them.
 func (w *docWrite) setIDBase(base int) {
 	for _, r := range w.recs {
 		r.idBase = base
+	}
+	for _, rm := range w.removals {
+		rm.idBase = base
 	}
 }
 

@@ -41,7 +41,7 @@ func (s *Server) batch(r *http.Request, body []byte, entry *Request) (*response,
 // runBatch executes the items in order and renders the response.
 func (s *Server) runBatch(items []batchItem, entry *Request, cont bool) (*response, int) {
 	w := newBatchWriter()
-	status, ran := http.StatusOK, 0
+	status, ran, stop := http.StatusOK, 0, false
 	for i, it := range items {
 		var failed *response
 		if it.op != nil {
@@ -56,13 +56,18 @@ func (s *Server) runBatch(items []batchItem, entry *Request, cont bool) (*respon
 			resps, fail, n := s.changeSet(entry, i+1, it.changeSet)
 			ran += n
 			if fail != nil {
-				w.part(it.changeSet[n-1].contentID, fail)
+				id := it.changeSet[n-1].contentID
+				if s.cfg.ErrorPartWithoutContentID {
+					id = ""
+				}
+				w.part(id, fail)
 				failed = fail
+				stop = s.cfg.StopAtFailedChangeSet
 			} else {
 				w.changeSet(it.changeSet, resps)
 			}
 		}
-		if failed != nil && !cont {
+		if failed != nil && (!cont || stop) {
 			status = failed.status
 			break
 		}
@@ -85,6 +90,11 @@ func (s *Server) changeSet(entry *Request, index int, ops []*operation) ([]*resp
 		}
 		if op.contentID != "" && resp.entityURL != "" {
 			refs[op.contentID] = resp.entityURL
+			if op.prefer.representation {
+				// "$n" stands for the OData-EntityId of part n, which a
+				// write with return=representation does not send.
+				refs[op.contentID] = ""
+			}
 		}
 		resps = append(resps, resp)
 	}

@@ -133,8 +133,9 @@ func (s *Server) resolveBind(x *tx, td *tableDef, nav *NavProperty, raw string, 
 	if t.table == nil || t.key == nil || t.rest != "" {
 		return "", payloadError(td.EntitySet, fmt.Sprintf("The URL '%s' in the '%s@odata.bind' annotation does not address a single record.", raw, nav.Name))
 	}
-	if t.table.EntitySet != nav.Target {
-		return "", payloadError(td.EntitySet, fmt.Sprintf("The navigation property '%s' expects a record of entity set '%s', got '%s'.", nav.Name, nav.Target, t.table.EntitySet))
+	if !nav.accepts(t.table.EntitySet) {
+		return "", payloadError(td.EntitySet, fmt.Sprintf("The navigation property '%s' expects a record of entity set '%s', got '%s'.",
+			nav.Name, strings.Join(nav.Targets, "' or '"), t.table.EntitySet))
 	}
 	r := x.st.tables[t.table.EntitySet].find(t.key)
 	if r == nil {

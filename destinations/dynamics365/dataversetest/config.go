@@ -59,6 +59,16 @@ type Config struct {
 	// which Dataverse does not promise to send.
 	NoBudgetHeaders bool
 
+	// ErrorPartWithoutContentID answers a failed change set in a $batch
+	// with one application/http error part without a Content-ID, the shape
+	// the OData 4.0 spec gives (Microsoft documents none); by default the
+	// part echoes the failing operation's Content-ID (dataverse.md §13).
+	ErrorPartWithoutContentID bool
+	// StopAtFailedChangeSet ends a $batch at its first failed change set
+	// even with Prefer: odata.continue-on-error, as a user reports
+	// Dataverse doing (powerapps-docs issue #2735); the status is then the
+	// failure's, as without the preference.
+	StopAtFailedChangeSet bool
 	// LeanRows keeps only alternate-key columns and lookups of rows written
 	// through the Web API (about a third of the memory), for benchmarks that
 	// write hundreds of thousands of rows; reads and Rows then miss the
@@ -118,6 +128,14 @@ func WithLimits(l Limits) Option { return func(c *Config) { c.Limits = l } }
 func WithoutLimits() Option {
 	return func(c *Config) { c.Limits = Limits{Concurrent: -1, Requests: -1, ExecTime: -1} }
 }
+
+// WithODataBatchErrors answers failed change sets without a Content-ID
+// (Config.ErrorPartWithoutContentID).
+func WithODataBatchErrors() Option { return func(c *Config) { c.ErrorPartWithoutContentID = true } }
+
+// WithStopAtFailedChangeSet ends every $batch at its first failed change
+// set (Config.StopAtFailedChangeSet).
+func WithStopAtFailedChangeSet() Option { return func(c *Config) { c.StopAtFailedChangeSet = true } }
 
 // WithoutBudgetHeaders leaves out the x-ms-ratelimit-* headers.
 func WithoutBudgetHeaders() Option { return func(c *Config) { c.NoBudgetHeaders = true } }

@@ -27,8 +27,8 @@ func TestEntityDefinitions(t *testing.T) {
 	if _, ok := got[0]["EntitySetName"]; ok {
 		t.Errorf("unselected EntitySetName returned: %v", got[0])
 	}
-	if all := values(t, c.call("GET", "EntityDefinitions", "")); len(all) != 6 {
-		t.Errorf("got %d entity definitions, want 6", len(all))
+	if all := values(t, c.call("GET", "EntityDefinitions", "")); len(all) != 9 {
+		t.Errorf("got %d entity definitions, want 9", len(all))
 	}
 	r := c.call("GET", "EntityDefinitions(LogicalName='account')?$select=EntitySetName,PrimaryIdAttribute,IsOptimisticConcurrencyEnabled", "")
 	wantStatus(t, r, 200)
@@ -122,7 +122,7 @@ func TestEntityDefinitionKeysAndRelationships(t *testing.T) {
 	for _, r := range rels {
 		got[r["ReferencingEntityNavigationPropertyName"].(string)] = r["ReferencingAttribute"].(string) + "->" + r["ReferencedEntity"].(string)
 	}
-	if got["new_VendorId"] != "new_vendorid->account" || got["ownerid"] != "ownerid->team" || len(got) != 2 {
+	if got["new_VendorId"] != "new_vendorid->account" || got["ownerid"] != "ownerid->owner" || len(got) != 2 {
 		t.Errorf("got relationships %v", got)
 	}
 	o2m := values(t, c.call("GET", "EntityDefinitions(LogicalName='account')/OneToManyRelationships?$filter=ReferencingEntity eq 'new_contract'", ""))

@@ -70,19 +70,35 @@ func buildMetadata(sch *schema) map[string]*entityMeta {
 		out[td.LogicalName] = m
 	}
 	for _, td := range sch.tables {
-		for _, n := range td.Navigation {
-			target := sch.bySet[n.Target]
-			rel := map[string]any{"MetadataId": stableGUID("relationship", td.LogicalName+"."+n.Name),
-				"SchemaName": target.LogicalName + "_" + td.LogicalName + "_" + n.Name, "ReferencedAttribute": target.PrimaryID,
-				"ReferencedEntity": target.LogicalName, "ReferencingAttribute": n.Attribute, "ReferencingEntity": td.LogicalName,
-				"ReferencedEntityNavigationPropertyName":  td.LogicalName + "_" + n.Attribute,
-				"ReferencingEntityNavigationPropertyName": n.Name, "RelationshipType": "OneToManyRelationship",
-				"IsCustomRelationship": strings.Contains(n.Attribute, "_")}
+		for i := range td.Navigation {
+			rel := relationship(sch, td, &td.Navigation[i])
 			out[td.LogicalName].m2o = append(out[td.LogicalName].m2o, rel)
-			out[target.LogicalName].o2m = append(out[target.LogicalName].o2m, rel)
+			if ref := out[rel["ReferencedEntity"].(string)]; ref != nil {
+				ref.o2m = append(ref.o2m, rel)
+			}
 		}
 	}
 	return out
+}
+
+// relationship is the many-to-one relationship of a navigation property.
+// The owner lookup's references the "owner" table (entity set owners),
+// whatever the concrete systemusers or teams row a bind names, as on
+// Dataverse.
+func relationship(sch *schema, td *tableDef, n *NavProperty) map[string]any {
+	refEntity, refAttr := "owner", "ownerid"
+	schemaName := "owner_" + td.LogicalName
+	if !n.owner() {
+		target := sch.bySet[n.Target]
+		refEntity, refAttr = target.LogicalName, target.PrimaryID
+		schemaName = target.LogicalName + "_" + td.LogicalName + "_" + n.Name
+	}
+	return map[string]any{"MetadataId": stableGUID("relationship", td.LogicalName+"."+n.Name),
+		"SchemaName": schemaName, "ReferencedAttribute": refAttr,
+		"ReferencedEntity": refEntity, "ReferencingAttribute": n.Attribute, "ReferencingEntity": td.LogicalName,
+		"ReferencedEntityNavigationPropertyName":  td.LogicalName + "_" + n.Attribute,
+		"ReferencingEntityNavigationPropertyName": n.Name, "RelationshipType": "OneToManyRelationship",
+		"IsCustomRelationship": strings.Contains(n.Attribute, "_")}
 }
 
 func nullable(s string) any {
@@ -108,14 +124,18 @@ func attributeMetas(sch *schema, td *tableDef) []attrMeta {
 		a := &td.Attributes[i]
 		out = append(out, columnMeta(td, a, base))
 	}
-	for _, n := range td.Navigation {
-		typ, cast := "Lookup", "LookupAttributeMetadata"
-		if n.Attribute == "ownerid" {
+	for _, attr := range lookupAttributes(td) {
+		targets := lookupTargets(sch, td, attr)
+		typ := "Lookup"
+		switch {
+		case attr == "ownerid":
 			typ = "Owner"
+		case len(targets) > 1:
+			typ = "Customer"
 		}
-		p := base(n.Attribute, typ, typ+"Type", true)
-		p["Targets"] = []string{sch.bySet[n.Target].LogicalName}
-		out = append(out, attrMeta{cast: cast, name: n.Attribute, props: p})
+		p := base(attr, typ, typ+"Type", true)
+		p["Targets"] = targets
+		out = append(out, attrMeta{cast: "LookupAttributeMetadata", name: attr, props: p})
 	}
 	for _, name := range []string{"createdon", "modifiedon"} {
 		p := base(name, "DateTime", "DateTimeType", false)
@@ -169,4 +189,33 @@ func columnMeta(td *tableDef, a *Attribute, base func(name, typ, typeName string
 		m.options = append(m.options, map[string]any{"Value": o.Value, "Label": label(o.Label)})
 	}
 	return m
+}
+
+// lookupAttributes lists the table's lookup attributes once each, in model
+// order (a customer lookup has two navigation properties).
+func lookupAttributes(td *tableDef) []string {
+	var out []string
+	for _, n := range td.Navigation {
+		if !containsString(out, n.Attribute) {
+			out = append(out, n.Attribute)
+		}
+	}
+	return out
+}
+
+// lookupTargets are the logical names a lookup attribute may reference:
+// every target of its navigation properties.
+func lookupTargets(sch *schema, td *tableDef, attr string) []string {
+	var out []string
+	for _, n := range td.Navigation {
+		if n.Attribute != attr {
+			continue
+		}
+		for _, t := range n.Targets {
+			if l := sch.bySet[t].LogicalName; !containsString(out, l) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }

@@ -59,9 +59,17 @@ type Attribute struct {
 	Precision int            `yaml:"precision"`  // decimals and money
 	Options   []ChoiceOption `yaml:"options"`    // choices
 	// Behavior is the DateTimeBehavior of a datetime column: UserLocal
-	// (default) or TimeZoneIndependent. Date columns are DateOnly.
+	// (default; stored in UTC, an offset converted) or TimeZoneIndependent
+	// (stored as given: the wall-clock time, any offset ignored). Date
+	// columns are DateOnly and take "YYYY-MM-DD" only.
 	Behavior string `yaml:"behavior"`
 }
+
+// DateTimeBehavior values.
+const (
+	BehaviorUserLocal           = "UserLocal"
+	BehaviorTimeZoneIndependent = "TimeZoneIndependent"
+)
 
 // ChoiceOption is a choice (option set) option.
 type ChoiceOption struct {
@@ -78,12 +86,26 @@ type Key struct {
 	Status string `yaml:"status"`
 }
 
-// NavProperty is a single-valued navigation property (a lookup).
+// NavProperty is a single-valued navigation property (a lookup). Two
+// navigation properties may share one attribute with different targets:
+// a customer lookup ("parentcustomerid_account" → accounts and
+// "parentcustomerid_contact" → contacts, attribute parentcustomerid).
+// The owner lookup is one navigation property with Targets
+// [systemusers, teams]: its relationship references the "owner" table.
 type NavProperty struct {
 	Name      string `yaml:"name"`      // case sensitive: "new_VendorId"
 	Attribute string `yaml:"attribute"` // lookup column: "new_vendorid"
 	Target    string `yaml:"target"`    // referenced entity set: "accounts"
+	// Targets are the entity sets of a polymorphic owner lookup (ownerid:
+	// systemusers, teams); Target is then the first.
+	Targets []string `yaml:"targets"`
 }
+
+// owner reports whether n is the polymorphic owner lookup.
+func (n *NavProperty) owner() bool { return len(n.Targets) > 1 }
+
+// accepts reports whether a bind of n may name a row of entitySet.
+func (n *NavProperty) accepts(entitySet string) bool { return containsString(n.Targets, entitySet) }
 
 // DefaultModel returns the sandbox model embedded from testdata/tables.yaml.
 func DefaultModel() *Model {

@@ -132,6 +132,10 @@ func resolveRef(path string, refs map[string]string) (string, *response) {
 	if !ok {
 		return "", errorf(http.StatusBadRequest, "0x0", "Content-ID reference '$%s' was not found in the change set.", id)
 	}
+	if u == "" {
+		return "", errorf(http.StatusBadRequest, "0x0",
+			"Content-ID reference '$%s' cannot be resolved: that operation asked for Prefer: return=representation and returned no OData-EntityId.", id)
+	}
 	if rest != "" {
 		u += "/" + rest
 	}

@@ -40,8 +40,13 @@ func compileModel(m *Model) (*schema, error) {
 	}
 	for _, td := range s.tables {
 		for _, n := range td.Navigation {
-			if s.bySet[n.Target] == nil {
-				return nil, fmt.Errorf("dataversetest: model: %s: navigation %s targets unknown entity set %q", td.EntitySet, n.Name, n.Target)
+			for _, t := range n.Targets {
+				if s.bySet[t] == nil {
+					return nil, fmt.Errorf("dataversetest: model: %s: navigation %s targets unknown entity set %q", td.EntitySet, n.Name, t)
+				}
+			}
+			if n.owner() && (n.Attribute != "ownerid" || !sameSet(n.Targets, []string{"systemusers", "teams"})) {
+				return nil, fmt.Errorf("dataversetest: model: %s: navigation %s: only the owner lookup (ownerid) has several targets, systemusers and teams", td.EntitySet, n.Name)
 			}
 		}
 	}
@@ -59,11 +64,9 @@ func compileTable(t *Table) (*tableDef, error) {
 		return nil, err
 	}
 	for i := range td.Navigation {
-		n := &td.Navigation[i]
-		if n.Name == "" || n.Attribute == "" || td.attrs[n.Attribute] != nil || td.lookup[n.Attribute] != nil {
-			return nil, fmt.Errorf("dataversetest: model: %s: navigation %q needs a name and an unused attribute", t.EntitySet, n.Name)
+		if err := td.addNavigation(&td.Navigation[i]); err != nil {
+			return nil, err
 		}
-		td.navs[n.Name], td.lookup[n.Attribute] = n, n
 	}
 	for i := range td.Keys {
 		k := &td.Keys[i]
@@ -172,3 +175,24 @@ func (td *tableDef) isKeyColumn(name string) bool {
 
 // typeName is the OData type name used in error messages.
 func (td *tableDef) typeName() string { return "Microsoft.Dynamics.CRM." + td.LogicalName }
+
+// addNavigation adds a navigation property. Two may share an attribute
+// when both have one target and the targets differ (a customer lookup).
+func (td *tableDef) addNavigation(n *NavProperty) error {
+	if n.Target == "" && len(n.Targets) > 0 {
+		n.Target = n.Targets[0]
+	}
+	if len(n.Targets) == 0 {
+		n.Targets = []string{n.Target}
+	}
+	prev := td.lookup[n.Attribute]
+	shared := prev != nil && !prev.owner() && !n.owner() && prev.Target != n.Target
+	if n.Name == "" || n.Attribute == "" || td.attrs[n.Attribute] != nil || td.navs[n.Name] != nil || (prev != nil && !shared) {
+		return fmt.Errorf("dataversetest: model: %s: navigation %q needs a name and an unused attribute", td.EntitySet, n.Name)
+	}
+	td.navs[n.Name] = n
+	if prev == nil {
+		td.lookup[n.Attribute] = n
+	}
+	return nil
+}

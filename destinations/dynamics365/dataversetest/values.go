@@ -104,6 +104,10 @@ func convertTime(td *tableDef, a *Attribute, v any, bad func() *response) (any, 
 	if !ok {
 		return nil, bad()
 	}
+	if a.Behavior == BehaviorTimeZoneIndependent {
+		// Stored as given, without conversion: the wall-clock time.
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	}
 	return t.UTC().Format(time.RFC3339), checkMinDate(td, a, t)
 }
 
