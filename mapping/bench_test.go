@@ -5,7 +5,7 @@ import (
 )
 
 // BenchmarkRender maps the default invoice rules over an invoice with 10
-// line items (testdata/mapping/invoice-10-lines). Target: under 50 µs/op
+// line items (testdata/invoice-10-lines). Target: under 50 µs/op
 // on one core.
 func BenchmarkRender(b *testing.B) {
 	rules, err := Load("../mappings.yaml")

@@ -25,7 +25,7 @@ Exit 0 for a plan or a skip, 1 when the document cannot be mapped, 2 for
 usage or rules errors.
 
 Examples:
-  numora-connector render --result testdata/mapping/invoice-basic/result.json
+  numora-connector render --result mapping/testdata/invoice-basic/result.json
   numora-connector render --mappings ./mappings.yaml --result result.json --format http
 `
 
