@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Defaults for the zero values of Config.

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora"
+	"github.com/numora/numora-connector/retry"
 )
 
 var t0 = time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)

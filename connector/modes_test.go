@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora"
+	"github.com/numora/numora-connector/retry"
 )
 
 func TestDryRun(t *testing.T) {

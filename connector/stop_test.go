@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/retry"
 )
 
 // endlessGrace is a clock whose sleeps last until their context ends: the

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/numora"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/secret"
 )
 
 // BenchmarkOutboxAndResults lists 2,000 generated documents through the

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/internal/retry"
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/retry"
+	"github.com/numora/numora-connector/secret"
 )
 
 // Client talks to one Numora workspace. It is safe for concurrent use.

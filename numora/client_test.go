@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/numora"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/secret"
 )
 
 func TestNew(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"runtime/debug"
 
-	"github.com/numora/numora-connector/internal/retry"
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/retry"
+	"github.com/numora/numora-connector/secret"
 )
 
 // Config configures a Client. Zero values mean the documented defaults.

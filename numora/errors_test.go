@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/numora"
+	"github.com/numora/numora-connector/retry"
 )
 
 func TestDecodeErrors(t *testing.T) {

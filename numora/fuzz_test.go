@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Fuzz targets for what Numora sends back, next to FuzzOutboxPage: result

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Body size limits.

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/numora"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/retry"
 )
 
 const ms = time.Millisecond

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/internal/retry"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/numora"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/retry"
+	"github.com/numora/numora-connector/secret"
 )
 
 const (

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/secret"
 )
 
 const usageRender = `Usage: numora-connector render --result RESULT.json [--mappings FILE] [--format json|http]

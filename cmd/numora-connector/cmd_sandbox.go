@@ -12,9 +12,9 @@ import (
 	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/internal/sandboxenv"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/secret"
 )
 
 const usageSandbox = `Usage: numora-connector sandbox [flags]

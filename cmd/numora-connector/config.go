@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations/dynamics365"
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/secret"
 )
 
 // defaultConfigFile is read when --config is not given and it exists.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations/dynamics365"
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/secret"
 )
 
 // applyEnv overrides c with the environment variables that are set.

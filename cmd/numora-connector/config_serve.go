@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/numora/webhook"
+	"github.com/numora/numora-connector/secret"
 )
 
 // serveConfig is the serve command's settings (connector.yaml "serve:").

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/secret"
 )
 
 // sandboxNotifyTimeout bounds the wait for every document's callback.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/secret"
 )
 
 // secretFile is a secret the configuration may name a file for.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/secret"
 )
 
 func TestReadSecretFiles(t *testing.T) {

@@ -20,10 +20,10 @@ import (
 	numoraconnector "github.com/numora/numora-connector"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora/numoratest"
 	"github.com/numora/numora-connector/numora/webhook"
+	"github.com/numora/numora-connector/secret"
 )
 
 // serveBenchLatency is every emulated request's service latency.

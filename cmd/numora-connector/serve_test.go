@@ -18,8 +18,8 @@ import (
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/secret"
 )
 
 // scrape fetches /metrics and parses it.

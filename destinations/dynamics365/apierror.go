@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // maxErrorBody bounds how much of an error response is read.

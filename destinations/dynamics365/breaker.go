@@ -11,7 +11,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // breaker is the destination's circuit breaker: a gobreaker v2 breaker

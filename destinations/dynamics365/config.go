@@ -11,8 +11,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/numora/numora-connector/internal/retry"
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/retry"
+	"github.com/numora/numora-connector/secret"
 )
 
 // AuthMode selects how the destination gets its Entra ID tokens.

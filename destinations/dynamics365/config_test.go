@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/secret"
 )
 
 func TestNewValidatesConfig(t *testing.T) {

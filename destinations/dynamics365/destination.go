@@ -18,7 +18,7 @@ import (
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/internal/logctx"
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Destination writes plans into one Dataverse environment. It is safe for

@@ -14,9 +14,9 @@ import (
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
-	"github.com/numora/numora-connector/internal/retry"
-	"github.com/numora/numora-connector/internal/secret"
 	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/retry"
+	"github.com/numora/numora-connector/secret"
 )
 
 // emu starts the Dataverse emulator sharing clock (so Retry-After waits

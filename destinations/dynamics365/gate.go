@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // gate pauses every request of a destination after a 429: Dataverse's

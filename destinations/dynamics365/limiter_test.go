@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // fill takes every free slot of l.

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/retry"
 )
 
 // lineOnlyPlan is one GUID-keyed record without binds.

@@ -13,7 +13,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")

@@ -14,7 +14,7 @@ import (
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
-	"github.com/numora/numora-connector/internal/secret"
+	"github.com/numora/numora-connector/secret"
 )
 
 // closedAuthority returns an https authority on a loopback port nothing

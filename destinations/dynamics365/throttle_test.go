@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/connector"
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // The connector's run summary reads the destination's throttle counters.

@@ -12,7 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // downCredential is a token service that is down: every GetToken takes a

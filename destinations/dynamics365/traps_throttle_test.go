@@ -8,7 +8,7 @@ import (
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // A 429 whose Retry-After is longer than what is left of the request's

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Dataverse's service-protection codes (dataverse.md §7).

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 func TestParseLimit(t *testing.T) {

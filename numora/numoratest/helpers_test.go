@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // fixtures is the shared hand-made fixture file.

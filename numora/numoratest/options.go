@@ -3,8 +3,8 @@ package numoratest
 import (
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
 	"github.com/numora/numora-connector/numora"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Option configures a Server.

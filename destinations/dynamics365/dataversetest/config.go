@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/numora/numora-connector/internal/retry"
+	"github.com/numora/numora-connector/retry"
 )
 
 // Config configures a Server. The zero value is a usable emulator of the

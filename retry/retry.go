@@ -2,6 +2,10 @@
 // clients: exponential backoff with full jitter, Retry-After parsing (delta
 // seconds or HTTP date) and a clock that tests replace. Which errors are
 // retryable is decided by each client, next to its own error type.
+//
+// It is public because the clients' configurations (numora.Config,
+// dynamics365.Config) take a Policy and a Clock: a program or a test outside
+// this module builds them with this package.
 package retry
 
 import (

@@ -1,5 +1,7 @@
 // Package secret holds values that must never reach a log line, an error
 // string, a summary file or the output of fmt's %v, %+v and %#v verbs.
+// It is public because the clients' configurations hold their keys and
+// secrets as String: build one with New.
 package secret
 
 import "log/slog"
