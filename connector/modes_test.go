@@ -53,17 +53,13 @@ func TestDryRun(t *testing.T) {
 	}
 }
 
+// TestDispatch runs dispatch mode over documents whose watch ends by
+// itself, with a timeout they never reach (an hour: "broken" fails at once,
+// and a short timeout could pass first on a loaded machine and make it
+// look timed out), and over one whose watch never ends, which the timeout
+// ends (the connector's dispatch timeout is real time; 20 ms is its
+// shortest useful value, and the outcome does not depend on it).
 func TestDispatch(t *testing.T) {
-	src := newFakeSource("ok", "bad", "refused", "slow", "broken")
-	src.final["ok"] = numora.StatusPushSucceeded
-	src.final["bad"] = numora.StatusPushFailed
-	src.dispatchErr["refused"] = &numora.APIError{StatusCode: 409, Code: "conflict"}
-	src.waitErr["broken"] = errBoom
-	c, rec := newTestConnector(t, src, fakeRules{}, nil, Config{DispatchTimeout: 20 * time.Millisecond, DryRun: true})
-	s, err := c.Dispatch(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[string][2]string{
 		"ok":      {string(Delivered), ""},
 		"bad":     {string(Failed), "push_failed"},
@@ -71,14 +67,35 @@ func TestDispatch(t *testing.T) {
 		"slow":    {string(LeftForRetry), CodeDispatchTimedOut},
 		"broken":  {string(LeftForRetry), CodeDispatchFailed},
 	}
-	for id, w := range want {
-		e := rec.byID()[id]
-		if got := [2]string{string(e.Outcome), e.ErrorCode}; got != w {
-			t.Errorf("%s: got %v, want %v", id, got, w)
-		}
-	}
-	if s.Mode != ModeDispatch || len(src.reported()) != 0 {
-		t.Errorf("mode %q, %d callbacks; want dispatch, 0", s.Mode, len(src.reported()))
+	for _, tt := range []struct {
+		name    string
+		ids     []string
+		timeout time.Duration
+	}{
+		{"watches that end", []string{"ok", "bad", "refused", "broken"}, time.Hour},
+		{"a watch that does not", []string{"slow"}, 20 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newFakeSource(tt.ids...)
+			src.final["ok"] = numora.StatusPushSucceeded
+			src.final["bad"] = numora.StatusPushFailed
+			src.dispatchErr["refused"] = &numora.APIError{StatusCode: 409, Code: "conflict"}
+			src.waitErr["broken"] = errBoom
+			c, rec := newTestConnector(t, src, fakeRules{}, nil, Config{DispatchTimeout: tt.timeout, DryRun: true})
+			s, err := c.Dispatch(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range tt.ids {
+				e := rec.byID()[id]
+				if got := [2]string{string(e.Outcome), e.ErrorCode}; got != want[id] {
+					t.Errorf("%s: got %v, want %v", id, got, want[id])
+				}
+			}
+			if s.Mode != ModeDispatch || len(src.reported()) != 0 {
+				t.Errorf("mode %q, %d callbacks; want dispatch, 0", s.Mode, len(src.reported()))
+			}
+		})
 	}
 }
 

@@ -44,7 +44,7 @@ func TestCallbackDoesNotHoldTheWorker(t *testing.T) {
 	go func() { s, _ := c.Run(t.Context()); done <- s }()
 	select {
 	case <-second:
-	case <-time.After(10 * time.Second):
+	case <-time.After(10 * time.Second): // a hang guard: with the worker held by the callback it never comes; when free, in microseconds
 		t.Fatal("the second document was not written while the first callback waited")
 	}
 	close(src.release)

@@ -403,6 +403,9 @@ func TestEmulatorDroppedConnectionRetried(t *testing.T) {
 	}
 }
 
+// TestEmulatorConcurrencyLimit: the 2 ms latency only makes requests
+// overlap; what is asserted (all written, the limit capped by the hint
+// every response carries) holds however many of them were refused.
 func TestEmulatorConcurrencyLimit(t *testing.T) {
 	d, s, _ := emu(t, []dataversetest.Option{dataversetest.WithLimits(dataversetest.Limits{Concurrent: 2}),
 		dataversetest.WithLatency(2 * time.Millisecond)}, func(c *Config) { c.InitialConcurrency = 8 })

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/internal/logctx"
 )
 
@@ -44,32 +43,26 @@ func (s *syncBuffer) records(t *testing.T) []map[string]any {
 }
 
 func TestLogLinesCarryRequestIDAndContext(t *testing.T) {
-	f := newFakeDataverse(t)
-	var whoami atomic.Int32
-	f.before = func(w http.ResponseWriter, r *http.Request) bool {
-		switch {
-		case r.URL.Path == "/api/data/v9.2/WhoAmI" && whoami.Add(1) == 1:
-			writeJSON(w, 401, `{"error":{"code":"0x8005F101","message":"The access token has expired."}}`)
-		case r.URL.Path == "/api/data/v9.2/$batch":
-			writeJSON(w, 503, `{"error":{"code":"","message":"down"}}`)
-		default:
-			return false
-		}
-		return true
-	}
 	logs := &syncBuffer{}
 	logger := slog.New(logctx.NewHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	d, _, _ := setup(t, f, func(c *Config) {
+	d, s, _ := emuWith(t, &emuCredential{}, nil, func(c *Config) {
 		c.Logger = logger
 		c.Breaker = BreakerConfig{Failures: 1}
 	})
+	s.AddFault(dataversetest.Fault{Path: "WhoAmI", Status: http.StatusUnauthorized, Code: "0x8005F101", Message: "The access token has expired.", Count: 1})
+	s.AddFault(dataversetest.Fault{Path: "$batch", Status: http.StatusServiceUnavailable})
 	ctx := logctx.With(context.Background(), slog.String("run_id", "run-1"), slog.String("document_id", "doc_2"))
 	if err := d.Check(ctx); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
 	_, err := d.Deliver(ctx, lineOnlyPlan())
-	if !strings.HasSuffix(err.Error(), "(request id "+lastRequestID(f)+")") {
-		t.Errorf("error %q does not end with the last request's id %s", err, lastRequestID(f))
+	reqs := s.Requests()
+	ids := map[string]bool{}
+	for _, r := range reqs {
+		ids[r.RequestID] = r.RequestID != ""
+	}
+	if last := reqs[len(reqs)-1].RequestID; !strings.HasSuffix(err.Error(), "(request id "+last+")") {
+		t.Errorf("error %q does not end with the last request's id %s", err, last)
 	}
 	seen := map[string]bool{}
 	for _, r := range logs.records(t) {
@@ -78,7 +71,7 @@ func TestLogLinesCarryRequestIDAndContext(t *testing.T) {
 		if r["run_id"] != "run-1" || r["document_id"] != "doc_2" {
 			t.Errorf("%q lacks the context's run_id and document_id: %v", msg, r)
 		}
-		if id, _ := r["request_id"].(string); !strings.HasPrefix(id, "req-") {
+		if id, _ := r["request_id"].(string); !ids[id] {
 			t.Errorf("%q (%s) lacks Dataverse's request id: %v", msg, r["level"], r)
 		}
 	}
@@ -94,12 +87,6 @@ func TestLogLinesCarryRequestIDAndContext(t *testing.T) {
 			t.Errorf("no %q line; got %v", want, seen)
 		}
 	}
-}
-
-// lastRequestID is the id the fake server gave its latest request.
-func lastRequestID(f *fakeDataverse) string {
-	n := len(f.log())
-	return fmt.Sprintf("req-%d", n)
 }
 
 func TestWithRequestID(t *testing.T) {

@@ -155,6 +155,13 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 		resp, err = d.roundTrip(ctx, req)
 	}
 	throttled := err == nil && resp.status == http.StatusTooManyRequests
+	if throttled {
+		// The budget a request-limit 429 teaches is learned before the
+		// request's slots are handed on: the requests the brake holds
+		// back wake when it ends, and would otherwise find the window
+		// still without a budget, and one more would be refused.
+		d.learnLimit(d.checkResponse(req, resp))
+	}
 	d.limiter.release(throttled)
 	d.window.done(err == nil && !throttled, requestsLeft(resp))
 	if err != nil {

@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/retry"
+	"github.com/numora/numora-connector/secret"
 )
 
 // lineOnlyPlan is one GUID-keyed record without binds.
@@ -35,33 +36,39 @@ func (c *blockingClock) Sleep(ctx context.Context, d time.Duration) error {
 	return c.FakeClock.Sleep(ctx, d)
 }
 
-func TestRetryAfterPausesTheWholeDestination(t *testing.T) {
-	f := newFakeDataverse(t)
-	var batches atomic.Int32
-	f.before = func(w http.ResponseWriter, r *http.Request) bool {
-		if r.URL.Path == "/api/data/v9.2/$batch" && batches.Add(1) == 1 {
-			w.Header().Set("Retry-After", "7")
-			writeJSON(w, 429, `{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}`)
-			return true
+// webRequests counts the emulator's Web API requests ($batch = 1) whose
+// path starts with prefix.
+func webRequests(s *dataversetest.Server, prefix string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if !r.InBatch && strings.HasPrefix(r.Path, prefix) {
+			n++
 		}
-		return false
 	}
-	clock := &blockingClock{FakeClock: retry.NewFakeClock(testStart), sleeping: make(chan time.Duration), release: make(chan struct{})}
-	d, _, _ := setup(t, f, func(c *Config) { c.Clock = clock })
+	return n
+}
+
+func TestRetryAfterPausesTheWholeDestination(t *testing.T) {
+	var clock *blockingClock
+	d, s, _ := emuWith(t, nil, nil, func(c *Config) {
+		clock = &blockingClock{FakeClock: c.Clock.(*retry.FakeClock), sleeping: make(chan time.Duration), release: make(chan struct{})}
+		c.Clock = clock
+	})
 	if _, err := d.entity(context.Background(), "new_vendorinvoicelines"); err != nil {
 		t.Fatal(err)
 	}
+	s.AddFault(dataversetest.Fault{Path: "$batch", Status: http.StatusTooManyRequests, Code: dataversetest.CodeRequests, RetryAfter: 7 * time.Second, Count: 1})
 	errs := make(chan error, 2)
 	go func() { _, err := d.Deliver(context.Background(), lineOnlyPlan()); errs <- err }()
 	if got := <-clock.sleeping; got != 7*time.Second {
 		t.Fatalf("first delivery waits %v, want the 7s Retry-After", got)
 	}
-	before := len(f.log())
+	before := len(s.Requests())
 	go func() { errs <- d.Check(context.Background()) }()
 	if got := <-clock.sleeping; got != 7*time.Second {
 		t.Fatalf("an unrelated request waits %v, want 7s: the whole destination pauses", got)
 	}
-	if after := len(f.log()); after != before {
+	if after := len(s.Requests()); after != before {
 		t.Errorf("%d requests sent during the pause, want 0", after-before)
 	}
 	close(clock.release)
@@ -78,42 +85,35 @@ func TestRetryAfterPausesTheWholeDestination(t *testing.T) {
 	}
 }
 
+// failBatches makes the emulator answer the next $batch requests with
+// statuses, in order, each with retryAfter when it is set.
+func failBatches(s *dataversetest.Server, statuses []int, retryAfter time.Duration, code, message string) {
+	for _, st := range statuses {
+		s.AddFault(dataversetest.Fault{Path: "$batch", Status: st, RetryAfter: retryAfter, Code: code, Message: message, Count: 1})
+	}
+}
+
 func TestRetryPolicy(t *testing.T) {
 	tests := []struct {
 		name       string
 		statuses   []int // answers to successive $batch requests; then 200
-		retryAfter string
+		retryAfter time.Duration
 		plan       *mapping.Plan
 		wantSleeps []time.Duration
 		wantCode   string // "" = success
 		wantTries  int
 	}{
-		{"503 twice then ok", []int{503, 503}, "", lineOnlyPlan(), []time.Duration{500 * time.Millisecond, time.Second}, "", 3},
-		{"attempts exhausted", []int{502, 504, 503}, "", lineOnlyPlan(), []time.Duration{500 * time.Millisecond, time.Second}, "crm_503", 3},
-		{"retry-after beyond budget", []int{429}, "120", lineOnlyPlan(), nil, "crm_429", 1},
-		{"400 not retried", []int{400}, "", lineOnlyPlan(), nil, "crm_400_0x80044331", 1},
-		{"keyless row resent after 503 (its GUID is chosen)", []int{503}, "", postPlan(), []time.Duration{500 * time.Millisecond}, "", 2},
-		{"post resent after 429", []int{429}, "2", postPlan(), []time.Duration{2 * time.Second}, "", 2},
+		{"503 twice then ok", []int{503, 503}, 0, lineOnlyPlan(), []time.Duration{500 * time.Millisecond, time.Second}, "", 3},
+		{"attempts exhausted", []int{502, 504, 503}, 0, lineOnlyPlan(), []time.Duration{500 * time.Millisecond, time.Second}, "crm_503", 3},
+		{"retry-after beyond budget", []int{429}, 120 * time.Second, lineOnlyPlan(), nil, "crm_429", 1},
+		{"400 not retried", []int{400}, 0, lineOnlyPlan(), nil, "crm_400_0x80044331", 1},
+		{"keyless row resent after 503 (its GUID is chosen)", []int{503}, 0, postPlan(), []time.Duration{500 * time.Millisecond}, "", 2},
+		{"post resent after 429", []int{429}, 2 * time.Second, postPlan(), []time.Duration{2 * time.Second}, "", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeDataverse(t)
-			var n atomic.Int32
-			f.before = func(w http.ResponseWriter, r *http.Request) bool {
-				if r.URL.Path != "/api/data/v9.2/$batch" {
-					return false
-				}
-				i := int(n.Add(1)) - 1
-				if i >= len(tt.statuses) {
-					return false
-				}
-				if tt.retryAfter != "" {
-					w.Header().Set("Retry-After", tt.retryAfter)
-				}
-				writeJSON(w, tt.statuses[i], `{"error":{"code":"0x80044331","message":"nope"}}`)
-				return true
-			}
-			d, clock, _ := setup(t, f)
+			d, s, clock := emuWith(t, nil, nil)
+			failBatches(s, tt.statuses, tt.retryAfter, "0x80044331", "nope")
 			_, err := d.Deliver(context.Background(), tt.plan)
 			if codeOf(err) != tt.wantCode {
 				t.Fatalf("got %v, want code %q", err, tt.wantCode)
@@ -121,7 +121,7 @@ func TestRetryPolicy(t *testing.T) {
 			if got := clock.Sleeps(); !equalDurations(got, tt.wantSleeps) {
 				t.Errorf("sleeps %v, want %v", got, tt.wantSleeps)
 			}
-			if got := int(n.Load()); got != tt.wantTries {
+			if got := webRequests(s, "$batch"); got != tt.wantTries {
 				t.Errorf("%d tries, want %d", got, tt.wantTries)
 			}
 		})
@@ -148,37 +148,27 @@ func equalDurations(a, b []time.Duration) bool {
 
 func TestUnauthorizedRefreshesTokenOnce(t *testing.T) {
 	tests := []struct {
-		name       string
-		goodToken  string // "" = every token refused
-		wantErr    string
-		wantTokens int
+		name    string
+		refused int // tokens the emulator never issued, then valid ones
+		wantErr string
 	}{
-		{"refresh fixes it", "tok2", "", 2},
-		{"still refused", "", "crm_401_0x8005f101", 2},
+		{"refresh fixes it", 1, ""},
+		{"still refused", 2, "crm_401"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeDataverse(t)
-			var calls atomic.Int32
-			f.before = func(w http.ResponseWriter, r *http.Request) bool {
-				calls.Add(1)
-				if r.Header.Get("Authorization") != "Bearer "+tt.goodToken {
-					writeJSON(w, 401, `{"error":{"code":"0x8005F101","message":"The access token has expired."}}`)
-					return true
-				}
-				return false
-			}
-			d, _, cred := setup(t, f)
+			cred := &emuCredential{refused: tt.refused}
+			d, s, _ := emuWith(t, cred, nil)
 			err := d.Check(context.Background())
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || codeOf(err) != tt.wantErr) {
 				t.Fatalf("Check: %v, want %q", err, tt.wantErr)
 			}
 			claims := cred.calls()
-			if len(claims) != tt.wantTokens || claims[0] != "" || !strings.Contains(claims[1], `"nbf"`) {
-				t.Errorf("token requests with claims %q, want %d, the second forcing a fresh token", claims, tt.wantTokens)
+			if len(claims) != 2 || claims[0] != "" || !strings.Contains(claims[1], `"nbf"`) {
+				t.Errorf("token requests with claims %q, want 2, the second forcing a fresh token", claims)
 			}
-			if calls.Load() != 2 {
-				t.Errorf("%d WhoAmI requests, want 2 (one retry after refresh)", calls.Load())
+			if n := webRequests(s, "WhoAmI"); n != 2 {
+				t.Errorf("%d WhoAmI requests, want 2 (one retry after refresh)", n)
 			}
 			if tt.wantErr != "" && !strings.Contains(err.Error(), "a token was issued but Dataverse refused it") {
 				t.Errorf("message %q does not say Dataverse refused the token", err)
@@ -188,35 +178,30 @@ func TestUnauthorizedRefreshesTokenOnce(t *testing.T) {
 }
 
 func TestTokenReusedAcrossRequests(t *testing.T) {
-	f := newFakeDataverse(t)
-	d, _, cred := setup(t, f)
+	d, s, _ := emuWith(t, nil, nil)
 	var wg sync.WaitGroup
 	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := d.Check(context.Background()); err != nil {
 				t.Error(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if n := len(cred.calls()); n != 1 {
+	if n := s.TokenRequests(); n != 1 {
 		t.Errorf("%d token requests for 20 concurrent calls, want 1", n)
 	}
 }
 
 func TestTokenServiceRefusalIsReportedAsSuch(t *testing.T) {
-	f := newFakeDataverse(t)
-	d, _, cred := setup(t, f)
-	cred.err = errors.New("AADSTS7000215: Invalid client secret provided")
+	d, s, _ := emuWith(t, nil, nil, func(c *Config) { c.ClientSecret = secret.New("wrong-secret") })
 	err := d.Check(context.Background())
 	var se *SignInError
 	if !errors.As(err, &se) || se.Kind != SignInRefused || se.AADSTS != 7000215 || !strings.Contains(err.Error(), "AZURE_CLIENT_SECRET") {
 		t.Fatalf("Check: %v, want a refused sign-in naming AADSTS7000215 and AZURE_CLIENT_SECRET", err)
 	}
-	if len(f.log()) != 0 {
-		t.Errorf("requests sent without a token: %v", f.log())
+	if n := len(s.Requests()); n != 0 {
+		t.Errorf("%d requests sent without a token", n)
 	}
 	if c := destinations.Classify(err); c != destinations.Permanent {
 		t.Errorf("class %v, want permanent", c)
@@ -224,27 +209,18 @@ func TestTokenServiceRefusalIsReportedAsSuch(t *testing.T) {
 }
 
 func TestBreakerOpensAndRecovers(t *testing.T) {
-	f := newFakeDataverse(t)
-	var status atomic.Int32
-	status.Store(503)
-	f.before = func(w http.ResponseWriter, r *http.Request) bool {
-		if s := int(status.Load()); s != 200 {
-			writeJSON(w, s, `{"error":{"code":"","message":"down"}}`)
-			return true
-		}
-		return false
-	}
-	d, clock, _ := setup(t, f, func(c *Config) {
+	d, s, clock := emuWith(t, nil, nil, func(c *Config) {
 		c.Retry.MaxAttempts = 1
 		c.Breaker = BreakerConfig{Failures: 3, OpenTimeout: 30 * time.Second}
 	})
+	s.SetDown(true)
 	ctx := context.Background()
 	for range 3 {
 		if err := d.Check(ctx); codeOf(err) != "crm_503" {
 			t.Fatalf("got %v, want crm_503", err)
 		}
 	}
-	sent := len(f.log())
+	sent := len(s.Requests())
 	err := d.Check(ctx)
 	if !errors.Is(err, destinations.ErrCircuitOpen) || d.BreakerState() != "open" {
 		t.Fatalf("after 3 failures: %v, state %s; want circuit open", err, d.BreakerState())
@@ -252,7 +228,7 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	if _, err := d.Deliver(ctx, lineOnlyPlan()); !errors.Is(err, destinations.ErrCircuitOpen) || codeOf(err) != "crm_circuit_open" {
 		t.Errorf("Deliver while open: %v", err)
 	}
-	if len(f.log()) != sent {
+	if len(s.Requests()) != sent {
 		t.Errorf("requests sent while open")
 	}
 	clock.Advance(31 * time.Second)
@@ -263,7 +239,7 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 		t.Errorf("failed probe: state %s, want open again", d.BreakerState())
 	}
 	clock.Advance(31 * time.Second)
-	status.Store(200)
+	s.SetDown(false)
 	if err := d.Check(ctx); err != nil {
 		t.Fatalf("probe after recovery: %v", err)
 	}
@@ -273,12 +249,8 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 }
 
 func TestBreakerIgnoresValidationErrors(t *testing.T) {
-	f := newFakeDataverse(t)
-	f.before = func(w http.ResponseWriter, r *http.Request) bool {
-		writeJSON(w, 400, `{"error":{"code":"0x80048d19","message":"bad payload"}}`)
-		return true
-	}
-	d, _, _ := setup(t, f, func(c *Config) { c.Breaker = BreakerConfig{Failures: 2} })
+	d, s, _ := emuWith(t, nil, nil, func(c *Config) { c.Breaker = BreakerConfig{Failures: 2} })
+	s.AddFault(dataversetest.Fault{Status: http.StatusBadRequest, Code: "0x80048d19", Message: "bad payload"})
 	for range 10 {
 		if err := d.Check(context.Background()); errors.Is(err, destinations.ErrCircuitOpen) {
 			t.Fatal("breaker opened on 400s")
@@ -290,12 +262,8 @@ func TestBreakerIgnoresValidationErrors(t *testing.T) {
 }
 
 func TestDopHintCapsConcurrency(t *testing.T) {
-	f := newFakeDataverse(t)
-	f.before = func(w http.ResponseWriter, r *http.Request) bool {
-		w.Header().Set("x-ms-dop-hint", "2")
-		return false
-	}
-	d, _, _ := setup(t, f)
+	d, s, _ := emuWith(t, nil, nil)
+	s.SetDOPHint(2)
 	if err := d.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/retry"
 )
 
@@ -61,21 +60,45 @@ func newTestDestination(t testing.TB, cfg Config, mods []func(*Config)) *Destina
 // testStart is the fake clocks' start.
 var testStart = time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)
 
-// setup starts handler on loopback and returns a destination writing to it
-// with a fake credential and a fake clock; mods adjust the config.
-func setup(t *testing.T, handler http.Handler, mods ...func(*Config)) (*Destination, *retry.FakeClock, *fakeCredential) {
-	t.Helper()
-	srv := httptest.NewServer(handler)
-	t.Cleanup(srv.Close)
-	clock := retry.NewFakeClock(testStart)
-	cred := &fakeCredential{}
-	cfg := Config{
-		OrgURL:     srv.URL,
-		Credential: cred,
-		HTTPClient: srv.Client(),
-		Clock:      clock,
-		Retry:      retry.Policy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: 4 * time.Second, MaxTotalWait: time.Minute},
+// unitRetry is the retry policy of the tests that count attempts and
+// waits: 3 attempts, backoff 500 ms then 1 s (jitter fixed at 0.5), at most
+// 1 min of waiting.
+func unitRetry(c *Config) {
+	c.Retry = retry.Policy{MaxAttempts: 3, BaseDelay: time.Second, MaxDelay: 4 * time.Second, MaxTotalWait: time.Minute}
+}
+
+// emuCredential is a credential for the emulator that records the claims
+// of each token request, as fakeCredential does: its first refused
+// requests get a token the emulator never issued (the Web API answers
+// 401), the others a valid one.
+type emuCredential struct {
+	fakeCredential
+	s       *dataversetest.Server
+	refused int
+}
+
+func (c *emuCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	tok, err := c.fakeCredential.GetToken(ctx, o)
+	if err != nil {
+		return tok, err
 	}
-	d := newTestDestination(t, cfg, mods)
-	return d, clock, cred
+	if len(c.calls()) > c.refused {
+		tok.Token = c.s.IssueToken()
+	}
+	return tok, nil
+}
+
+// emuWith starts the emulator and a destination that authenticates with
+// cred (when not nil) and retries by unitRetry; mods adjust the config.
+func emuWith(t *testing.T, cred *emuCredential, opts []dataversetest.Option, mods ...func(*Config)) (*Destination, *dataversetest.Server, *retry.FakeClock) {
+	t.Helper()
+	mods = append([]func(*Config){unitRetry}, mods...)
+	if cred != nil {
+		mods = append(mods, func(c *Config) { c.Credential = cred })
+	}
+	d, s, clock := emu(t, opts, mods...)
+	if cred != nil {
+		cred.s = s // New sends nothing: no token was asked for yet
+	}
+	return d, s, clock
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -25,7 +26,7 @@ type downCredential struct {
 func (c *downCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	c.calls.Add(1)
 	select {
-	case <-time.After(c.delay): // the slowness of a failing token request, not synchronisation
+	case <-time.After(c.delay): // the slowness of a failing token request (synctest's fake time)
 	case <-ctx.Done():
 	}
 	return azcore.AccessToken{}, errors.New("AADSTS90033: temporarily unavailable")
@@ -34,27 +35,33 @@ func (c *downCredential) GetToken(ctx context.Context, _ policy.TokenRequestOpti
 // TestTokenOutageCallersShareOneFetch: requests waiting for a token while
 // a fetch fails get that failure; they must not each fetch again, one after
 // the other (a token-service outage then stretched a run to minutes).
+//
+// It runs in a synctest bubble: the failing fetch's 300 ms pass only once
+// every caller is blocked, so all eight have joined the fetch in flight
+// however the scheduler runs them, and exactly one token request is made.
 func TestTokenOutageCallersShareOneFetch(t *testing.T) {
-	cred := &downCredential{delay: 300 * time.Millisecond}
-	s := newTokenSource(context.Background(), cred, "https://org.example/.default", 5*time.Second, true)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			if _, err := s.Token(); !errors.As(err, new(*tokenError)) {
-				t.Errorf("got %v, want the token error", err)
-			}
-		})
-	}
-	wg.Wait()
-	if n := cred.calls.Load(); n >= 8 {
-		t.Errorf("8 concurrent callers made %d token requests, want them to share one", n)
-	}
-	if _, err := s.Token(); err == nil {
-		t.Error("a later caller got a token from a service that is down")
-	}
-	if n := cred.calls.Load(); n < 2 {
-		t.Errorf("a caller after the failed fetch did not fetch again (%d requests)", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		cred := &downCredential{delay: 300 * time.Millisecond}
+		s := newTokenSource(context.Background(), cred, "https://org.example/.default", 5*time.Second, true)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := s.Token(); !errors.As(err, new(*tokenError)) {
+					t.Errorf("got %v, want the token error", err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := cred.calls.Load(); n != 1 {
+			t.Errorf("8 concurrent callers made %d token requests, want them to share one", n)
+		}
+		if _, err := s.Token(); err == nil {
+			t.Error("a later caller got a token from a service that is down")
+		}
+		if n := cred.calls.Load(); n != 2 {
+			t.Errorf("%d token requests, want 2: a caller after the failed fetch fetches again", n)
+		}
+	})
 }
 
 // TestTokenOutageOneRequestPerAttempt: while the token service is down,

@@ -54,7 +54,7 @@ func TestRetryAfterBeyondBudgetStillPausesEveryone(t *testing.T) {
 // timeouts a slow success could not be told from a failure.
 func TestDefaultRequestTimeoutAboveTheServersLimit(t *testing.T) {
 	const serverLimit = 2 * time.Minute
-	d, _, _ := setup(t, http.NotFoundHandler(), func(c *Config) { c.RequestTimeout = 0 })
+	d, _, _ := emu(t, nil, func(c *Config) { c.RequestTimeout = 0 })
 	if got := d.cfg.RequestTimeout; got <= serverLimit {
 		t.Errorf("default RequestTimeout %v, want above the server's %v", got, serverLimit)
 	}

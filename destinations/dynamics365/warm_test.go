@@ -18,7 +18,7 @@ func TestColdStartFetchesMetadataSideBySide(t *testing.T) {
 	for i := range 3 {
 		select {
 		case <-gate.Arrived():
-		case <-time.After(10 * time.Second):
+		case <-time.After(10 * time.Second): // a hang guard: read one after the other, the second never arrives at the held server
 			t.Fatalf("%d metadata requests arrived together, want 3", i)
 		}
 	}

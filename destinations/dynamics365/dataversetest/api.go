@@ -21,7 +21,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		entry.Header, entry.Body = loggedHeader(r.Header), string(body)
 	}
 	entry.Path, _ = apiPrefix(r.URL.Path)
-	s.setCommonHeaders(w.Header())
+	entry.RequestID = s.setCommonHeaders(w.Header())
 	resp := s.admitAndRun(w, r, body, &entry)
 	if resp == nil {
 		return // dropped connection, already logged
@@ -31,12 +31,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, resp)
 }
 
-func (s *Server) setCommonHeaders(h http.Header) {
+// setCommonHeaders sets the headers of every Web API response and returns
+// its request id.
+func (s *Server) setCommonHeaders(h http.Header) string {
 	id := newRandomGUID()
 	h["REQ_ID"] = []string{id}
 	h["x-ms-service-request-id"] = []string{id}
 	h["OData-Version"] = []string{"4.0"}
 	h["x-ms-dop-hint"] = []string{strconv.Itoa(s.dopHint())}
+	return id
 }
 
 func (s *Server) dopHint() int {

@@ -32,6 +32,10 @@ type Request struct {
 	ContentID string // Content-ID of a batch operation
 	Ops       int    // for a $batch: operations in it
 	Fault     string // "status", "drop" or "slow" when a fault was injected
+	// RequestID is the id the response carried in REQ_ID and
+	// x-ms-service-request-id; "" for a batch operation (a failed one
+	// carries its own REQ_ID in its part of the $batch response).
+	RequestID string
 }
 
 // Stats are the emulator's counters since start (or ResetCounters).
