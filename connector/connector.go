@@ -118,7 +118,7 @@ func (c *Connector) preflight(ctx context.Context) error {
 func (c *Connector) throttling() Throttle {
 	var t Throttle
 	for _, v := range []any{c.src, c.dst} {
-		if r, ok := v.(ThrottleReporter); ok {
+		if r, ok := v.(destinations.ThrottleReporter); ok {
 			n, d := r.Throttling()
 			t.Waits += n
 			t.Waited += d

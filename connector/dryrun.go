@@ -15,7 +15,7 @@ import (
 // real run would, as far as reads can tell: a destination that rehearses
 // (destinations.Rehearser) runs its lookups and checks the values, so its
 // skips and refusals are predicted; otherwise the destination's exact
-// requests (previewer) or the plan as JSON are printed and the document
+// requests (destinations.Previewer) or the plan as JSON are printed and the document
 // counts as delivered. Nothing is ever written or reported.
 func (c *Connector) preview(ctx context.Context, id string, plan *mapping.Plan, renderErr error) decision {
 	var b bytes.Buffer
@@ -60,7 +60,7 @@ func (c *Connector) render(ctx context.Context, b *bytes.Buffer, plan *mapping.P
 	if r, ok := c.dst.(destinations.Rehearser); ok {
 		return r.Rehearse(ctx, plan, b)
 	}
-	if pv, ok := c.dst.(previewer); ok {
+	if pv, ok := c.dst.(destinations.Previewer); ok {
 		return pv.Preview(ctx, plan, b)
 	}
 	enc := json.NewEncoder(b)

@@ -2,7 +2,6 @@ package connector
 
 import (
 	"context"
-	"io"
 	"iter"
 	"time"
 
@@ -45,18 +44,4 @@ type Dispatcher interface {
 // cannot be mapped. It must be safe for concurrent use.
 type Mapper interface {
 	Render(res *numora.Result) (*mapping.Plan, error)
-}
-
-// previewer is destinations.Previewer, declared here so that the connector
-// asks for the capability without naming the destination: a destination
-// that can render the exact requests of a plan without sending them.
-type previewer interface {
-	Preview(ctx context.Context, plan *mapping.Plan, w io.Writer) error
-}
-
-// ThrottleReporter is implemented by a Source or destination that counts the
-// pauses it took because the server throttled it. The counters are totals
-// since construction; the run summary shows the difference over a run.
-type ThrottleReporter interface {
-	Throttling() (waits int, waited time.Duration)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/numora/numora-connector/destinations"
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations/dynamics365"
@@ -47,10 +50,46 @@ func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
 	return c, nil
 }
 
-// newDestination builds the Dataverse destination from the "dynamics:"
+// destinationKind is a destination the CLI can build: its name in the
+// settings ("destination:") and how to build it from the configuration.
+type destinationKind struct {
+	name  string
+	build func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
+}
+
+// destinationKinds lists the destinations; adding one is its package, its
+// settings section in config, and one line here.
+func destinationKinds() []destinationKind {
+	return []destinationKind{
+		{"dynamics365", newDynamics},
+	}
+}
+
+// newDestination builds the destination the settings name (default
+// dynamics365).
+func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
+	name := cmp.Or(cfg.Destination, "dynamics365")
+	var names []string
+	for _, k := range destinationKinds() {
+		if k.name == name {
+			return k.build(ctx, cfg, log, x)
+		}
+		names = append(names, k.name)
+	}
+	return nil, &usageError{msg: fmt.Sprintf("destination %q: want one of %s", name, strings.Join(names, ", "))}
+}
+
+// closeDestination releases what a destination holds, if anything.
+func closeDestination(d destinations.Destination) {
+	if c, ok := d.(destinations.Closer); ok {
+		_ = c.Close()
+	}
+}
+
+// newDynamics builds the Dataverse destination from the "dynamics:"
 // settings (file, environment and flags already folded in), plus what only
 // the process has: the logger and, in the sandbox, the trust store.
-func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras) (*dynamics365.Destination, error) {
+func newDynamics(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
 	dc := cfg.Dynamics.Config
 	dc.RootCAs, dc.HTTPClient, dc.Logger = x.rootCAs, x.httpClient, log
 	dst, err := dynamics365.New(ctx, dc)

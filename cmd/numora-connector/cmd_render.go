@@ -102,8 +102,11 @@ func (a *app) renderHTTP(ctx context.Context, cfg *config, log *slog.Logger, pla
 	if err != nil {
 		return a.fail("render", err)
 	}
-	defer dst.Close()
-	var pv destinations.Previewer = dst
+	defer closeDestination(dst)
+	pv, ok := dst.(destinations.Previewer)
+	if !ok {
+		return a.fail("render", &usageError{msg: "--format http: this destination cannot show its requests; use --format json"})
+	}
 	if err := pv.Preview(ctx, plan, a.stdout); err != nil {
 		return a.fail("render", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/connector"
-	"github.com/numora/numora-connector/destinations/dynamics365"
+	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/internal/metrics"
 	"github.com/numora/numora-connector/internal/queue"
 	"github.com/numora/numora-connector/notify"
@@ -64,7 +64,7 @@ type serveParts struct {
 	m       *metrics.Metrics
 	q       *queue.Queue
 	src     *numora.Client
-	dst     *dynamics365.Destination
+	dst     destinations.Destination
 	drainer *notify.Drainer
 	srv     *http.Server
 }
@@ -77,7 +77,7 @@ func (a *app) serve(ctx context.Context, cfg *config, log *slog.Logger, ln net.L
 		return a.fail("serve", err)
 	}
 	defer p.q.Close()
-	defer p.dst.Close()
+	defer closeDestination(p.dst)
 	st := p.q.Stats()
 	log.Info("serving Numora notifications", "listen", ln.Addr().String(), "queue", cfg.Serve.Queue,
 		"queued", st.Depth, "signature", cfg.Serve.Signature.String())
@@ -131,12 +131,12 @@ func (a *app) buildServe(ctx context.Context, cfg *config, log *slog.Logger, x e
 		return nil, err
 	}
 	if p.q, err = queue.Open(cfg.Serve.Queue, queue.Options{}); err != nil {
-		p.dst.Close()
+		closeDestination(p.dst)
 		return nil, &unavailableError{err: err}
 	}
 	if err := a.buildDrain(cfg, log, p, rules); err != nil {
 		p.q.Close()
-		p.dst.Close()
+		closeDestination(p.dst)
 		return nil, err
 	}
 	return p, nil
@@ -172,12 +172,15 @@ func (a *app) buildDrain(cfg *config, log *slog.Logger, p *serveParts, rules con
 	return nil
 }
 
-// readiness probes: the queue is open, Numora accepts the key, Dataverse
-// gives a token and answers WhoAmI.
+// readiness probes: the queue is open, Numora accepts the key, the
+// destination proves its credentials (Dataverse: a token and WhoAmI).
 func readiness(p *serveParts) *notify.Readiness {
-	return &notify.Readiness{Probes: []notify.Probe{
+	r := &notify.Readiness{Probes: []notify.Probe{
 		{Name: "queue", Check: func(context.Context) error { return p.q.Ping() }},
 		{Name: "numora", Check: func(ctx context.Context) error { return numoraKeyAccepted(ctx, p.src) }},
-		{Name: "dataverse", Check: p.dst.Check},
 	}}
+	if c, ok := p.dst.(destinations.Checker); ok {
+		r.Probes = append(r.Probes, notify.Probe{Name: "destination", Check: c.Check})
+	}
+	return r
 }

@@ -59,8 +59,8 @@ func (a *app) validateOnline(ctx context.Context, cfg *config, log *slog.Logger,
 	if err != nil {
 		return a.fail("validate", err)
 	}
-	defer dst.Close()
-	mv, ok := any(dst).(destinations.MetadataValidator)
+	defer closeDestination(dst)
+	mv, ok := dst.(destinations.MetadataValidator)
 	if !ok {
 		return a.fail("validate", errors.New("--online: this destination cannot validate against its metadata yet"))
 	}

@@ -27,9 +27,12 @@ type config struct {
 	Numora   numoraConfig   `yaml:"numora"`
 	Dynamics dynamicsConfig `yaml:"dynamics"`
 	// Mappings is the rules file; default ./mappings.yaml (CONNECTOR_MAPPINGS).
-	Mappings string    `yaml:"mappings"`
-	Run      runConfig `yaml:"run"`
-	Log      logConfig `yaml:"log"`
+	Mappings string `yaml:"mappings"`
+	// Destination is the CRM to write to: dynamics365 (the default; its
+	// settings are under "dynamics:"). CONNECTOR_DESTINATION.
+	Destination string    `yaml:"destination"`
+	Run         runConfig `yaml:"run"`
+	Log         logConfig `yaml:"log"`
 	// Serve is the serve command's settings.
 	Serve serveConfig `yaml:"serve"`
 

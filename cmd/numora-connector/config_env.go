@@ -33,6 +33,7 @@ func (c *config) applyEnv(getenv func(string) string) {
 	}
 	c.Dynamics.ApplyEnv(getenv) // AZURE_*, as the destination defines them
 	str(&c.Mappings, "CONNECTOR_MAPPINGS")
+	str(&c.Destination, "CONNECTOR_DESTINATION")
 	str(&c.Numora.APIKeyFile, "NUMORA_API_KEY_FILE")
 	str(&c.Dynamics.ClientSecretFile, "AZURE_CLIENT_SECRET_FILE")
 	str(&c.Dynamics.CertificatePasswordFile, "AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE")

@@ -51,3 +51,13 @@ func TestParseConfigValues(t *testing.T) {
 		t.Errorf("empty file: %+v, %v", c, err)
 	}
 }
+
+// TestUnknownDestination: the destination setting names one of those the
+// CLI can build, or the command stops with a usage error listing them.
+func TestUnknownDestination(t *testing.T) {
+	cfg := &config{Destination: "hubspot"}
+	_, err := newDestination(t.Context(), cfg, nil, extras{})
+	if err == nil || errorExitCode(err) != exitUsage || !strings.Contains(err.Error(), `destination "hubspot": want one of dynamics365`) {
+		t.Fatalf("got %v, want a usage error naming the destinations", err)
+	}
+}

@@ -28,7 +28,7 @@ func (c *waitCounter) get() (int, time.Duration) {
 
 // Throttling reports how often the destination paused because Dataverse
 // throttled it or was overloaded, and the total time paused, since New
-// (it implements connector.ThrottleReporter). Two kinds of pause count:
+// (it implements destinations.ThrottleReporter). Two kinds of pause count:
 //
 //   - Retry-After pauses (429 service protection, or a 503 with
 //     Retry-After): the gate every request of the destination waits at.

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/retry"
 )
 
 // The connector's run summary reads the destination's throttle counters.
-var _ connector.ThrottleReporter = (*Destination)(nil)
+var _ destinations.ThrottleReporter = (*Destination)(nil)
 
 func TestThrottling(t *testing.T) {
 	tests := []struct {

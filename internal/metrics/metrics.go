@@ -124,7 +124,7 @@ func (m *Metrics) WatchQueue(stats QueueStats) {
 		func() float64 { _, o := stats(); return o.Seconds() }))
 }
 
-// throttler is connector.ThrottleReporter.
+// throttler is destinations.ThrottleReporter.
 type throttler interface {
 	Throttling() (waits int, waited time.Duration)
 }
