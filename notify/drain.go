@@ -42,6 +42,10 @@ type DrainConfig struct {
 	// document waiting its turn merges into its queued entry rather than
 	// into one already taken. Default 48.
 	Slots int
+	// EchoWindow is how long after reporting a document failed a
+	// push.failed event for it is ignored as the echo of that report
+	// (see IsEcho); default 15m.
+	EchoWindow time.Duration
 	// Latency observes the time from notification to outcome; optional.
 	Latency func(time.Duration)
 	Logger  *slog.Logger
@@ -58,7 +62,14 @@ type Drainer struct {
 	inFlight map[string]queue.Item
 	slots    chan struct{} // one token per document taken and not settled
 	settling sync.WaitGroup
+	echoes   *echoes
 }
+
+// IsEcho reports whether a push.failed event for the document is the echo
+// of this connector's own failed report, within DrainConfig.EchoWindow:
+// delivering on it would only fail and report again, in a loop. Give it to
+// the Server as Config.IsEcho.
+func (d *Drainer) IsEcho(documentID string) bool { return d.echoes.isEcho(documentID) }
 
 // NewDrainer returns a Drainer for cfg.
 func NewDrainer(cfg DrainConfig) *Drainer {
@@ -77,7 +88,8 @@ func NewDrainer(cfg DrainConfig) *Drainer {
 	if cfg.Slots <= 0 {
 		cfg.Slots = connector.DefaultConcurrency
 	}
-	return &Drainer{cfg: cfg, inFlight: map[string]queue.Item{}, slots: make(chan struct{}, cfg.Slots)}
+	return &Drainer{cfg: cfg, inFlight: map[string]queue.Item{}, slots: make(chan struct{}, cfg.Slots),
+		echoes: newEchoes(orDefault(cfg.EchoWindow, DefaultEchoWindow), cfg.Now)}
 }
 
 // Run runs passes until ctx is cancelled; a pass that stops early is

@@ -88,6 +88,14 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, endpoint string, 
 		writeJSON(w, http.StatusOK, answer{Status: "ignored"})
 		return
 	}
+	if p.notice.Source == EventPushFailed && s.cfg.IsEcho != nil && s.cfg.IsEcho(p.notice.DocumentID) {
+		s.cfg.Counter.Notification(endpoint, "echo")
+		log.InfoContext(r.Context(), "push.failed ignored: it follows this connector's own failed report; "+
+			"the document is delivered again once a review changes it", "document_id", p.notice.DocumentID,
+			"event_id", p.notice.EventID)
+		writeJSON(w, http.StatusOK, answer{Status: "echo", DocumentID: p.notice.DocumentID})
+		return
+	}
 	res, err := s.cfg.Queue.Put(p.notice)
 	if err != nil {
 		s.cfg.Counter.Notification(endpoint, "error")

@@ -36,6 +36,10 @@ type Config struct {
 	Metrics http.Handler
 	// Logger; default discard.
 	Logger *slog.Logger
+	// IsEcho reports whether a push.failed event for a document is the echo
+	// of the connector's own failed report (Drainer.IsEcho); such an event
+	// is acknowledged, not queued. Default: none is.
+	IsEcho func(documentID string) bool
 }
 
 // Server answers the notify endpoints. Build it with New.

@@ -11,6 +11,9 @@ import (
 // one left for retry for a later attempt.
 func (d *Drainer) settle(it queue.Item, e connector.Entry) {
 	log, now := d.cfg.Logger, d.cfg.Now()
+	if e.Outcome == connector.Failed && e.Callback != "" {
+		d.echoes.reported(it.DocumentID)
+	}
 	if e.Outcome != connector.LeftForRetry {
 		if err := d.cfg.Queue.Done(it); err != nil {
 			log.Error("queue: could not remove a delivered entry; it will be delivered again (idempotently)",

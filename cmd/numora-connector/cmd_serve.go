@@ -147,7 +147,8 @@ func (a *app) buildDrain(cfg *config, log *slog.Logger, p *serveParts, rules con
 	var conn *connector.Connector
 	p.drainer = notify.NewDrainer(notify.DrainConfig{Queue: p.q, Logger: log, Latency: p.m.NotifyLatency,
 		RetryDelay: cfg.Serve.RetryDelay, MaxAttempts: cfg.Serve.MaxAttempts, Slots: cfg.concurrency(),
-		Serve: func(ctx context.Context, in connector.Intake) (*connector.Summary, error) { return conn.Serve(ctx, in) }})
+		EchoWindow: cfg.Serve.EchoWindow,
+		Serve:      func(ctx context.Context, in connector.Intake) (*connector.Summary, error) { return conn.Serve(ctx, in) }})
 	var err error
 	conn, err = connector.New(p.src, rules, p.dst, connector.Config{
 		Provider: cfg.Numora.Provider, Concurrency: cfg.Run.Concurrency, PageSize: 1, StopGrace: cfg.Run.StopGrace,
@@ -163,7 +164,7 @@ func (a *app) buildDrain(cfg *config, log *slog.Logger, p *serveParts, rules con
 		return &usageError{msg: err.Error()}
 	}
 	h, err := notify.New(notify.Config{Queue: p.q, Verifier: v, MaxBody: cfg.Serve.MaxBody, Counter: p.m,
-		Metrics: p.m.Handler(), Logger: log, Ready: readiness(p)})
+		Metrics: p.m.Handler(), Logger: log, Ready: readiness(p), IsEcho: p.drainer.IsEcho})
 	if err != nil {
 		return err
 	}

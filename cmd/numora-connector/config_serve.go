@@ -32,6 +32,10 @@ type serveConfig struct {
 	// MaxAttempts is the number of failed attempts before a document leaves
 	// the queue; default 10.
 	MaxAttempts int `yaml:"max_attempts"`
+	// EchoWindow is how long after the connector reported a document failed
+	// a push.failed event for it is ignored as the echo of that report;
+	// default 15m.
+	EchoWindow time.Duration `yaml:"echo_window"`
 	// Secrets are the shared webhook secrets (NUMORA_WEBHOOK_SECRET, or the
 	// file NUMORA_WEBHOOK_SECRET_FILE names: one or more, separated by
 	// spaces or newlines, during a rotation both). Environment only.
