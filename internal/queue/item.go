@@ -16,6 +16,9 @@ type Item struct {
 	// Received is when the entry was created: the oldest notification
 	// still waiting for this document.
 	Received time.Time `json:"received"`
+	// First is the Gen the entry was created with: among entries received
+	// at the same instant, the one stored first is delivered first.
+	First uint64 `json:"first,omitempty"`
 	// NotBefore is when a retried entry is ready again.
 	NotBefore time.Time `json:"not_before,omitzero"`
 	// Attempts counts the failed attempts Retry recorded.
@@ -23,6 +26,15 @@ type Item struct {
 	// Source is the kind of the last notification ("executor",
 	// "document.reviewed", "reconcile", …), for logs.
 	Source string `json:"source,omitempty"`
+}
+
+// before reports whether it was received before o: by time, then, for the
+// same instant (a coarse or frozen clock), by the order they were stored.
+func (it *Item) before(o *Item) bool {
+	if !it.Received.Equal(o.Received) {
+		return it.Received.Before(o.Received)
+	}
+	return it.First < o.First
 }
 
 func decodeItem(k, v []byte) (*Item, error) {

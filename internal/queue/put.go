@@ -65,14 +65,14 @@ func store(tx *bolt.Tx, n Notice, now time.Time) (Result, error) {
 	if err != nil {
 		return "", err
 	}
-	it := &Item{DocumentID: n.DocumentID, Gen: gen, Received: now, Source: n.Source}
+	it := &Item{DocumentID: n.DocumentID, Gen: gen, First: gen, Received: now, Source: n.Source}
 	res := Accepted
 	if v := docs.Get([]byte(n.DocumentID)); v != nil {
 		old, err := decodeItem([]byte(n.DocumentID), v)
 		if err != nil {
 			return "", err
 		}
-		it.Received, it.Attempts, res = old.Received, old.Attempts, Merged
+		it.Received, it.First, it.Attempts, res = old.Received, old.First, old.Attempts, Merged
 	}
 	return res, docs.Put([]byte(n.DocumentID), it.encode())
 }

@@ -178,7 +178,7 @@ func (q *Queue) next(now time.Time) (*Item, time.Duration) {
 			}
 			continue
 		}
-		if best == nil || it.Received.Before(best.Received) {
+		if best == nil || it.before(best) {
 			best = it
 		}
 	}
