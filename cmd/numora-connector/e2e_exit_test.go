@@ -16,6 +16,7 @@ import (
 )
 
 func TestE2EExitCodes(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("delivered"))
 	e.secrets = append(e.secrets, "sk_wrong_key_e2e", "wrong-client-secret-e2e")
 	badRules := filepath.Join(e.dir, "bad-mappings.yaml")
@@ -71,6 +72,7 @@ func TestE2EExitCodes(t *testing.T) {
 }
 
 func TestE2ECircuitBreakerStopsTheRun(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("delivered"))
 	e.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Path: "$batch", Status: 503})
 	conf := filepath.Join(e.dir, "fast-retries.yaml")
@@ -102,6 +104,7 @@ func TestE2ECircuitBreakerStopsTheRun(t *testing.T) {
 }
 
 func TestE2ESIGTERMMidRun(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("none"))
 	e.sb.numora.Generate(60, 11)
 	e.sb.dv.SetLatency(40 * time.Millisecond)
@@ -157,6 +160,7 @@ func (e *e2e) deliveredAndReportedOrUntouched(t *testing.T, id string) bool {
 }
 
 func TestE2EDispatchMode(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("delivered"))
 	e.sb.numora.SetDispatch(numora.StatusPushSucceeded, 0)
 	conf := filepath.Join(e.dir, "dispatch.yaml")
@@ -175,6 +179,7 @@ func TestE2EDispatchMode(t *testing.T) {
 }
 
 func TestE2ELoopModeStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("delivered"))
 	r, _ := e.runUntilSignalled(t, `"msg":"run finished"`, "run", "--interval", "1h", "--log-format", "json")
 	if r.code != exitSIGTERM || strings.Count(r.stdout, "Run run-") != 1 {

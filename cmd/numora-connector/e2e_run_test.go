@@ -34,6 +34,7 @@ func (e *e2e) accepted(id string) []numora.Delivery {
 }
 
 func TestE2EHappyPathAndIdempotentRerun(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("delivered"))
 	r := e.run(t, nil, "run", "--summary-json", e.summaryPath(), "--log-level", "debug")
 	if r.code != exitOK {
@@ -102,6 +103,7 @@ func readSummary(t *testing.T, path string) summaryFile {
 }
 
 func TestE2EEveryOutcomeClass(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, nil)
 	r := e.run(t, nil, "run", "--summary-json", e.summaryPath())
 	if r.code != exitRefused {
@@ -162,6 +164,7 @@ func (e *e2e) checkRow(t *testing.T, d seeded, cb numora.Delivery) {
 }
 
 func TestE2EDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("delivered"))
 	r := e.run(t, nil, "run", "--dry-run")
 	if r.code != exitOK || !strings.Contains(r.stdout, "would write") || !strings.Contains(r.stdout, "$batch") {
@@ -180,6 +183,7 @@ func TestE2EDryRunWritesNothing(t *testing.T) {
 }
 
 func TestE2ESandbox(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, only("none"))
 	r := e.run(t, nil, "sandbox")
 	if r.code != exitOK || !strings.Contains(r.stdout, "Every document behaved as seeded.") {
@@ -191,6 +195,7 @@ func TestE2ESandbox(t *testing.T) {
 // to the same counts as the real run after it (it runs the lookups, and
 // checks values against the columns' metadata), and never logs a delivery.
 func TestE2EDryRunPredictsTheRun(t *testing.T) {
+	t.Parallel()
 	e := newE2E(t, nil)
 	dryPath := filepath.Join(e.dir, "dry.json")
 	dry := e.run(t, nil, "run", "--dry-run", "--log-format", "json", "--summary-json", dryPath)
