@@ -91,7 +91,7 @@ func (b *breaker) remaining() time.Duration {
 func (b *breaker) openError(d time.Duration) error {
 	return &destinations.Error{Class: destinations.Transient, Code: "crm_circuit_open",
 		Message: fmt.Sprintf("Salesforce keeps failing; retrying in %v", d.Round(time.Second)),
-		Err: destinations.ErrCircuitOpen}
+		Err:     destinations.ErrCircuitOpen}
 }
 
 // state returns "closed", "open", "half-open" or "disabled".

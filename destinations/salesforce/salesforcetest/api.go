@@ -36,7 +36,7 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 401, []*apiError{{Message: "Session expired or invalid", Code: "INVALID_SESSION_ID"}})
 		return
 	}
-	s.wait()
+	s.wait(r.Method, r.URL.EscapedPath())
 	a := s.handle(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, body)
 	for k, v := range a.header {
 		w.Header()[k] = v

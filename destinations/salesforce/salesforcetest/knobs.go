@@ -82,13 +82,15 @@ func (s *Server) authorized(r *http.Request) bool {
 // Gate holds one API request until released, so tests can act while a
 // delivery is in flight without sleeping.
 type Gate struct {
+	match            string
 	arrived, release chan struct{}
 }
 
-// Hold makes the next authenticated API request wait at the returned
-// gate.
-func (s *Server) Hold() *Gate {
-	g := &Gate{arrived: make(chan struct{}), release: make(chan struct{})}
+// Hold makes the next authenticated API request whose "METHOD /path"
+// (path after the version, as for Fault) contains match wait at the
+// returned gate.
+func (s *Server) Hold(match string) *Gate {
+	g := &Gate{match: match, arrived: make(chan struct{}), release: make(chan struct{})}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gate = g
@@ -101,14 +103,16 @@ func (g *Gate) Arrived() <-chan struct{} { return g.arrived }
 // Release lets the held request go on. Call it once.
 func (g *Gate) Release() { close(g.release) }
 
-// wait blocks the request at the pending gate, if any.
-func (s *Server) wait() {
+// wait blocks the request at the pending gate, if it matches.
+func (s *Server) wait(method, path string) {
 	s.mu.Lock()
 	g := s.gate
+	if g == nil || !strings.Contains(method+" "+versionRE.ReplaceAllString(path, "$3"), g.match) {
+		s.mu.Unlock()
+		return
+	}
 	s.gate = nil
 	s.mu.Unlock()
-	if g != nil {
-		close(g.arrived)
-		<-g.release
-	}
+	close(g.arrived)
+	<-g.release
 }

@@ -113,7 +113,7 @@ func DefaultModel() []Object {
 	parent.ReferenceTo, parent.RelationshipName = "Invoice__c", "Invoice__r"
 	parent.Nillable, parent.Updateable = false, false
 	line := Object{Name: "Invoice_Line__c", KeyPrefix: "a02", Fields: []Field{idField(), text("Name", 80),
-		extID("Line_Key__c", 80), parent, text("Numora_Document_Id__c", 64), text("Description__c", 255),
+		extID("Line_Key__c", 80), extID("Numora_Id__c", 36), parent, text("Numora_Document_Id__c", 64), text("Description__c", 255),
 		typed("Quantity__c", TypeDouble), typed("Amount__c", TypeCurrency), typed("Line_No__c", TypeInt)}}
 	return []Object{account, invoice, line}
 }
