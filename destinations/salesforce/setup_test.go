@@ -113,3 +113,5 @@ func countComposites(srv *salesforcetest.Server) int {
 }
 
 var bg = context.Background()
+
+func jsonNumber(s string) json.Number { return json.Number(s) }
