@@ -87,6 +87,9 @@ func parseAPIError(method, url string, status int, body []byte) *APIError {
 		return e
 	}
 	text := strings.TrimSpace(string(body))
+	if text == "" {
+		return e
+	}
 	if len(text) > 200 {
 		text = text[:200] + "…"
 	}

@@ -65,10 +65,11 @@ func (d *Destination) Preview(ctx context.Context, plan *mapping.Plan, out io.Wr
 	if err != nil {
 		return err
 	}
-	body, err := json.MarshalIndent(w.compose(), "", "  ")
-	if err != nil {
+	if _, err := fmt.Fprintf(out, "POST %s\nContent-Type: application/json\n\n", d.apiPath("composite")); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "POST %s\nContent-Type: application/json\n\n%s\n", d.apiPath("composite"), body)
-	return err
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(w.compose())
 }
