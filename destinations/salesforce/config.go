@@ -48,6 +48,9 @@ type Config struct {
 	// Sforce-Limit-Info shows fewer remaining, Deliver refuses new
 	// documents (transient crm_api_reserve). Default 1000; -1 disables.
 	APIReserve int
+	// RequestTimeout bounds one HTTP request (Salesforce ends requests
+	// at 10 minutes); default 2m.
+	RequestTimeout time.Duration
 	// LookupTTL is how long lookup answers are reused; default 5m.
 	LookupTTL time.Duration
 	Retry     retry.Policy
@@ -85,6 +88,9 @@ func (c Config) withDefaults() Config {
 	def(&c.IDField, "Numora_Id__c")
 	if c.APIReserve == 0 {
 		c.APIReserve = 1000
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 2 * time.Minute
 	}
 	if c.LookupTTL <= 0 {
 		c.LookupTTL = 5 * time.Minute

@@ -48,7 +48,7 @@ func New(cfg Config) (*Destination, error) {
 		return nil, err
 	}
 	cfg.MyDomainURL = strings.TrimSuffix(cfg.MyDomainURL, "/")
-	client := &http.Client{Transport: transport(cfg),
+	client := &http.Client{Transport: transport(cfg), Timeout: cfg.RequestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if cfg.Logger == nil {
 		cfg.Logger = logctx.Discard()

@@ -157,3 +157,104 @@ func TestKeyByIdentityAndPlainCreate(t *testing.T) {
 		t.Fatal("the plain create did not happen")
 	}
 }
+
+func TestPlanRefusals(t *testing.T) {
+	items := make([]string, 25)
+	for i := range items {
+		items[i] = string(rune('a' + i))
+	}
+	tests := []struct {
+		name string
+		plan func() *mapping.Plan
+		code string
+	}{
+		{"too many subrequests", func() *mapping.Plan { return invoicePlan("d", "X", mapping.OnMissingNull, items...) }, "plan_too_large"},
+		{"empty", func() *mapping.Plan { return &mapping.Plan{} }, "plan_invalid"},
+		{"two key columns", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Key.Columns = append(p.Records[0].Key.Columns, str("Name", "x"))
+			return p
+		}, "plan_key"},
+		{"empty key", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Key.Columns[0] = str("Numora_Document_Id__c", "")
+			return p
+		}, "plan_key"},
+		{"upsert without key", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Key = mapping.Key{Kind: mapping.KeyNone}
+			return p
+		}, "plan_key"},
+		{"choice without label", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Columns[4] = typed("Status__c", mapping.TypeChoice, int64(7))
+			return p
+		}, "plan_choice"},
+		{"multichoice garbage", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Columns[5] = typed("Tags__c", mapping.TypeMultiChoice, "1,x")
+			return p
+		}, "plan_invalid"},
+		{"not a reference", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull, "1")
+			p.Records[1].Binds[0].NavProperty = "Description__c"
+			return p
+		}, "plan_invalid"},
+		{"forward ref", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull, "1")
+			p.Records[1].Binds[0].Ref = 1
+			return p
+		}, "plan_invalid"},
+		{"bad entity", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Entity = "Invoice__c WHERE"
+			return p
+		}, "plan_invalid"},
+		{"deactivate", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Mirror[0].OnRemoved = mapping.RemoveDeactivate
+			return p
+		}, "plan_unsupported"},
+		{"mirror by two columns", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Mirror[0].KeyColumns = []string{"a", "b"}
+			return p
+		}, "plan_key"},
+		{"lookup on a bad object", func() *mapping.Plan {
+			p := invoicePlan("d", "X", mapping.OnMissingNull)
+			p.Records[0].Binds[0].Lookup.Entity = "Account;"
+			return p
+		}, "lookup_invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			_, err := e.d.Deliver(bg, tt.plan())
+			wantError(t, err, destinations.Permanent, tt.code)
+			if countComposites(e.srv) != 0 {
+				t.Error("a refused plan was sent")
+			}
+		})
+	}
+}
+
+func TestConcurrentDeliveriesShareOneSession(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.Insert("Account", map[string]any{"Name": "A", "Tax_Id__c": "DE123"})
+	docs := []string{"d1", "d2", "d3", "d4"}
+	errs := make(chan error, len(docs))
+	for _, doc := range docs {
+		go func() {
+			_, err := e.d.Deliver(bg, invoicePlan(doc, "DE123", mapping.OnMissingFail, "1", "2"))
+			errs <- err
+		}()
+	}
+	for range docs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(e.srv.Records("Invoice_Line__c")); n != 8 || e.srv.TokensIssued() != 1 {
+		t.Fatalf("%d lines, %d tokens; want 8 lines, 1 token", n, e.srv.TokensIssued())
+	}
+}
