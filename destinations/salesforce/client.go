@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -57,6 +58,8 @@ func (d *Destination) retrying(ctx context.Context, method, path string, body []
 		if !ok {
 			return nil, err
 		}
+		d.cfg.Logger.InfoContext(ctx, "salesforce: retrying after a transient failure", slog.String("request", method+" "+d.apiPath(path)),
+			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("code", errorCode(err)))
 		if serr := d.cfg.Clock.Sleep(ctx, wait); serr != nil {
 			return nil, transient("crm_timeout", "waiting to retry: "+serr.Error())
 		}
@@ -132,6 +135,15 @@ func (d *Destination) send(ctx context.Context, s *session, method, path string,
 	}
 	d.usage.observe(hr.Header.Get("Sforce-Limit-Info"))
 	return &response{status: hr.StatusCode, header: hr.Header, body: b}, nil
+}
+
+// errorCode is the destinations.Error code of err, or "".
+func errorCode(err error) string {
+	var de *destinations.Error
+	if errors.As(err, &de) {
+		return de.Code
+	}
+	return ""
 }
 
 func networkCode(err error) string {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
 	"github.com/numora/numora-connector/mapping"
 )
 
@@ -256,5 +257,20 @@ func TestConcurrentDeliveriesShareOneSession(t *testing.T) {
 	}
 	if n := len(e.srv.Records("Invoice_Line__c")); n != 8 || e.srv.TokensIssued() != 1 {
 		t.Fatalf("%d lines, %d tokens; want 8 lines, 1 token", n, e.srv.TokensIssued())
+	}
+}
+
+func TestMirrorReadsEveryPage(t *testing.T) {
+	e := newEnv(t, nil, salesforcetest.WithPageSize(2))
+	e.srv.Insert("Account", map[string]any{"Name": "A", "Tax_Id__c": "DE123"})
+	if _, err := e.d.Deliver(bg, invoicePlan("doc-1", "DE123", mapping.OnMissingFail, "1", "2", "3", "4", "5")); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := e.d.Deliver(bg, invoicePlan("doc-1", "DE123", mapping.OnMissingFail, "3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rc.Removed) != 4 || len(e.srv.Records("Invoice_Line__c")) != 1 {
+		t.Fatalf("removed %d, %d lines left; want 4 and 1", len(rc.Removed), len(e.srv.Records("Invoice_Line__c")))
 	}
 }

@@ -87,7 +87,9 @@ func (s *Server) dispatch(method, path, query string, body []byte, refs map[stri
 	case method == "GET" && m[3] == "/limits":
 		return s.limits()
 	case method == "GET" && m[3] == "/query":
-		return s.query(query)
+		return s.query(query, "v"+m[1]+"."+m[2])
+	case method == "GET" && len(segs) == 2 && segs[0] == "query":
+		return s.nextPage(segs[1], "v"+m[1]+"."+m[2])
 	case method == "POST" && m[3] == "/composite" && refs == nil:
 		return s.composite(body)
 	case segs[0] == "sobjects" && len(segs) >= 2:

@@ -129,3 +129,35 @@ func TestSOQL(t *testing.T) {
 		}
 	}
 }
+
+func TestQueryPages(t *testing.T) {
+	c := newClient(t, WithPageSize(2))
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		c.s.Insert("Account", map[string]any{"Name": "N", "Tax_Id__c": k})
+	}
+	var seen int
+	path := "/query?q=" + queryEscape("SELECT Id FROM Account WHERE Name = 'N'")
+	for page := 0; page < 4; page++ {
+		st, body, _ := c.do("GET", path, "")
+		var p struct {
+			TotalSize int              `json:"totalSize"`
+			Done      bool             `json:"done"`
+			Next      string           `json:"nextRecordsUrl"`
+			Records   []map[string]any `json:"records"`
+		}
+		if st != 200 || json.Unmarshal([]byte(body), &p) != nil || p.TotalSize != 5 {
+			t.Fatalf("page %d: %d %s", page, st, body)
+		}
+		seen += len(p.Records)
+		if p.Done {
+			break
+		}
+		path = strings.TrimPrefix(p.Next, v)
+	}
+	if seen != 5 {
+		t.Fatalf("%d records over the pages, want 5", seen)
+	}
+	if st, body, _ := c.do("GET", path, ""); st != 400 || !strings.Contains(body, "INVALID_QUERY_LOCATOR") {
+		t.Fatalf("a used locator: %d %s", st, body)
+	}
+}

@@ -41,8 +41,12 @@ type Server struct {
 	used     int
 	max      int
 	faults   []Fault
-	gate     *Gate
-	requests []Request
+	pageSize int
+	// cursors hold the records of queries beyond their first page.
+	cursors   map[string]cursorState
+	cursorSeq int
+	gate      *Gate
+	requests  []Request
 }
 
 // Option configures a Server.
@@ -52,6 +56,10 @@ type Option func(*Server)
 func WithModel(objects []Object) Option {
 	return func(s *Server) { s.st = newStore(objects) }
 }
+
+// WithPageSize sets how many records a query page holds (Salesforce:
+// up to 2,000, the default).
+func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
 
 // WithJWTKey accepts JWT bearer assertions signed by the private key of
 // pub (the certificate uploaded to the app).
@@ -65,6 +73,7 @@ func WithAllocation(used, max int) Option { return func(s *Server) { s.used, s.m
 func NewServer(opts ...Option) *Server {
 	s := &Server{ClientID: "3MVG9emulator.consumer.key", ClientSecret: "emulator-consumer-secret",
 		Username: "integration@numora.example", tokens: map[string]bool{}, max: 100000,
+		pageSize: 2000, cursors: map[string]cursorState{},
 		st: newStore(DefaultModel())}
 	for _, o := range opts {
 		o(s)

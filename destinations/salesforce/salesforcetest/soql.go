@@ -139,8 +139,9 @@ func (p *parser) literal() (any, error) {
 	return nil, p.errorf("expecting a literal, got '%s'", t.text)
 }
 
-// query is GET /query?q=…: one page of at most 2,000 records.
-func (s *Server) query(rawQuery string) answer {
+// query is GET /query?q=…: the first page of at most PageSize records;
+// the rest wait behind nextRecordsUrl.
+func (s *Server) query(rawQuery, version string) answer {
 	v, _ := url.ParseQuery(rawQuery)
 	q, err := parseSOQL(v.Get("q"))
 	if err != nil {
@@ -156,14 +157,45 @@ func (s *Server) query(rawQuery string) answer {
 	recs := []map[string]any{}
 	for _, id := range s.st.order[o.Name] {
 		r := s.st.rows[o.Name][id]
-		if len(recs) == q.limit || len(recs) == 2000 {
+		if len(recs) == q.limit {
 			break
 		}
 		if s.st.matches(o, r, q.conds) {
 			recs = append(recs, project(o, r, q.fields))
 		}
 	}
-	return answer{status: 200, body: map[string]any{"totalSize": len(recs), "done": true, "records": recs}}
+	return s.page(recs, len(recs), version)
+}
+
+// page answers one page of recs (total in all) and keeps the rest under
+// a cursor.
+func (s *Server) page(recs []map[string]any, total int, version string) answer {
+	body := map[string]any{"totalSize": total, "done": true}
+	if len(recs) > s.pageSize {
+		s.cursorSeq++
+		cursor := fmt.Sprintf("01gEMU%09d-%d", s.cursorSeq, s.pageSize)
+		s.cursors[cursor] = cursorState{rest: recs[s.pageSize:], total: total}
+		body["done"], body["nextRecordsUrl"] = false, "/services/data/"+version+"/query/"+cursor
+		recs = recs[:s.pageSize]
+	}
+	body["records"] = recs
+	return answer{status: 200, body: body}
+}
+
+// nextPage is GET /query/{cursor}.
+func (s *Server) nextPage(cursor, version string) answer {
+	c, ok := s.cursors[cursor]
+	if !ok {
+		return fail(&apiError{Status: 400, Code: "INVALID_QUERY_LOCATOR", Message: "invalid query locator"})
+	}
+	delete(s.cursors, cursor)
+	return s.page(c.rest, c.total, version)
+}
+
+// cursorState is what a query locator still holds.
+type cursorState struct {
+	rest  []map[string]any
+	total int
 }
 
 func project(o *Object, r row, fields []string) map[string]any {
