@@ -24,54 +24,56 @@ type Config struct {
 	// MyDomainURL is the org's My Domain, e.g.
 	// "https://acme.my.salesforce.com"; the token endpoint is under it
 	// (login.salesforce.com refuses the client credentials flow).
-	MyDomainURL string
+	MyDomainURL string `yaml:"my_domain_url"`
 	// APIVersion is the pinned REST API version, e.g. "v62.0" (default).
-	APIVersion string
+	APIVersion string `yaml:"api_version"`
 	// Flow is FlowClientCredentials (default) or FlowJWTBearer.
-	Flow         string
-	ClientID     string        // the external client app's consumer key
-	ClientSecret secret.String // client credentials
+	Flow         string        `yaml:"flow"`
+	ClientID     string        `yaml:"client_id"`     // the external client app's consumer key
+	ClientSecret secret.String `yaml:"client_secret"` // client credentials
 	// Username and PrivateKey (PEM, RSA) sign JWT bearer assertions for
 	// Audience (default https://login.salesforce.com).
-	Username   string
-	PrivateKey secret.String
-	Audience   string
+	Username   string        `yaml:"username"`
+	PrivateKey secret.String `yaml:"private_key"`
+	// PrivateKeyFile is read into PrivateKey by New when that is empty.
+	PrivateKeyFile string `yaml:"private_key_file"`
+	Audience       string `yaml:"audience"`
 	// IDField is the External ID (Unique) field that holds a record's
 	// plan GUID when its rules key it by document and item identity
 	// (key kind "id"); default Numora_Id__c.
-	IDField string
+	IDField string `yaml:"id_field"`
 	// Specs are the rules' record specs: the destination reads the labels
 	// of choice columns from them (the plan carries Dataverse option
 	// values; see docs/salesforce.md).
-	Specs []mapping.RecordSpec
+	Specs []mapping.RecordSpec `yaml:"-"`
 	// APIReserve is how many daily API requests are left to others: once
 	// Sforce-Limit-Info shows fewer remaining, Deliver refuses new
 	// documents (transient crm_api_reserve). Default 1000; -1 disables.
-	APIReserve int
+	APIReserve int `yaml:"api_reserve"`
 	// RequestTimeout bounds one HTTP request (Salesforce ends requests
 	// at 10 minutes); default 2m.
-	RequestTimeout time.Duration
+	RequestTimeout time.Duration `yaml:"request_timeout"`
 	// LookupTTL is how long lookup answers are reused; default 5m.
-	LookupTTL time.Duration
-	Retry     retry.Policy
-	Breaker   BreakerConfig
+	LookupTTL time.Duration `yaml:"lookup_ttl"`
+	Retry     retry.Policy  `yaml:"retry"`
+	Breaker   BreakerConfig `yaml:"breaker"`
 	// Clock times retries and the breaker; default the system clock.
-	Clock retry.Clock
+	Clock retry.Clock `yaml:"-"`
 	// HTTPClient carries token and API requests (its Transport is used);
 	// default a clone of http.DefaultTransport.
-	HTTPClient *http.Client
-	Logger     *slog.Logger
+	HTTPClient *http.Client `yaml:"-"`
+	Logger     *slog.Logger `yaml:"-"`
 }
 
 // BreakerConfig configures the circuit breaker.
 type BreakerConfig struct {
 	// Failures is how many consecutive transient failures open the
 	// breaker (default 5; -1 disables it).
-	Failures int
+	Failures int `yaml:"failures"`
 	// OpenTimeout is how long it stays open (default 30s).
-	OpenTimeout time.Duration
+	OpenTimeout time.Duration `yaml:"open_timeout"`
 	// HalfOpenRequests is how many probes it lets through (default 1).
-	HalfOpenRequests int
+	HalfOpenRequests int `yaml:"half_open_requests"`
 }
 
 var versionRE = regexp.MustCompile(`^v\d{2,3}\.\d$`)

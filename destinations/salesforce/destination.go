@@ -9,12 +9,15 @@
 package salesforce
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/internal/logctx"
+	"github.com/numora/numora-connector/secret"
 )
 
 // Destination writes plans into one Salesforce org. It is safe for
@@ -44,6 +47,13 @@ var (
 // Check to prove the credentials and the connection.
 func New(cfg Config) (*Destination, error) {
 	cfg = cfg.withDefaults()
+	if cfg.PrivateKey.IsZero() && cfg.PrivateKeyFile != "" {
+		pem, err := os.ReadFile(cfg.PrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("salesforce: private_key_file: %w", err)
+		}
+		cfg.PrivateKey = secret.New(string(pem))
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

@@ -115,3 +115,5 @@ func countComposites(srv *salesforcetest.Server) int {
 var bg = context.Background()
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+func secretOf(s string) secret.String { return secret.New(s) }
