@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -119,4 +120,23 @@ func TestTokenEndpoint(t *testing.T) {
 		t.Fatalf("versions: %v", err)
 	}
 	resp.Body.Close()
+}
+
+func TestFixedAddress(t *testing.T) {
+	s := NewServer(WithAddr("127.0.0.1:0"))
+	defer s.Close()
+	if !strings.HasPrefix(s.URL, "https://127.0.0.1:") || s.Certificate() == nil {
+		t.Fatalf("URL %s", s.URL)
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	defer func() {
+		if recover() == nil {
+			t.Error("a taken address did not panic")
+		}
+	}()
+	NewServer(WithAddr(taken.Addr().String()))
 }

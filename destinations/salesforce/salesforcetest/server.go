@@ -13,6 +13,9 @@ package salesforcetest
 
 import (
 	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -31,8 +34,9 @@ type Server struct {
 	// and secret; Username is the user JWT assertions name.
 	ClientID, ClientSecret, Username string
 
-	srv *httptest.Server
-	key *rsa.PublicKey // JWT bearer: the certificate's key; nil refuses the flow
+	srv  *httptest.Server
+	addr string         // WithAddr; "" = any free loopback port
+	key  *rsa.PublicKey // JWT bearer: the certificate's key; nil refuses the flow
 
 	mu       sync.Mutex
 	st       *store
@@ -61,6 +65,10 @@ func WithModel(objects []Object) Option {
 // up to 2,000, the default).
 func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
 
+// WithAddr listens on addr (a loopback "127.0.0.1:port"), for the
+// sandbox, which needs a fixed address; NewServer panics if it cannot.
+func WithAddr(addr string) Option { return func(s *Server) { s.addr = addr } }
+
 // WithJWTKey accepts JWT bearer assertions signed by the private key of
 // pub (the certificate uploaded to the app).
 func WithJWTKey(pub *rsa.PublicKey) Option { return func(s *Server) { s.key = pub } }
@@ -81,7 +89,16 @@ func NewServer(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /services/oauth2/token", s.serveToken)
 	mux.HandleFunc("/services/data/", s.serveData)
-	s.srv = httptest.NewTLSServer(mux)
+	s.srv = httptest.NewUnstartedServer(mux)
+	if s.addr != "" {
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			panic(fmt.Sprintf("salesforcetest: listening on %s: %v", s.addr, err))
+		}
+		_ = s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
+	s.srv.StartTLS()
 	s.URL = s.srv.URL
 	return s
 }
@@ -91,6 +108,10 @@ func (s *Server) Close() { s.srv.Close() }
 
 // Client returns an HTTP client that trusts the emulator's certificate.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Certificate returns the server's TLS certificate, for a client's root
+// CAs.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
 
 // TokenURL is the token endpoint.
 func (s *Server) TokenURL() string { return s.URL + "/services/oauth2/token" }
