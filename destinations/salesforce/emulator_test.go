@@ -274,3 +274,23 @@ func TestMirrorReadsEveryPage(t *testing.T) {
 		t.Fatalf("removed %d, %d lines left; want 4 and 1", len(rc.Removed), len(e.srv.Records("Invoice_Line__c")))
 	}
 }
+
+func TestKeyValuesArePathEscaped(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, key := range []string{"DE/12 3", "Müller&Söhne?x=1", "50%#frag"} {
+		plan := &mapping.Plan{DocumentID: "d", Records: []mapping.Record{{Name: "vendor", Entity: "Account", Mode: mapping.ModeUpsert,
+			Key:     mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("Tax_Id__c", key)}},
+			Columns: []mapping.Column{str("Name", "V")}}}}
+		for range 2 {
+			if _, err := e.d.Deliver(bg, plan); err != nil {
+				t.Fatalf("%q: %v", key, err)
+			}
+		}
+		if got := e.srv.Record(func() string { rc, _ := e.d.Deliver(bg, plan); return rc.RecordID }())["Tax_Id__c"]; got != key {
+			t.Errorf("stored key %q, want %q", got, key)
+		}
+	}
+	if n := len(e.srv.Records("Account")); n != 3 {
+		t.Errorf("%d accounts, want 3", n)
+	}
+}
