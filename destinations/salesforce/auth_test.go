@@ -112,3 +112,28 @@ func TestConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestTokenEndpointOutage(t *testing.T) {
+	tests := []struct {
+		name  string
+		times int
+		want  string // "" = Check succeeds after retrying
+	}{
+		{"once", 1, ""},
+		{"persists", 9, "crm_auth_unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			e.srv.Inject(salesforcetest.Fault{Match: "/oauth2/token", Status: 503, Code: "temporarily_unavailable", Times: tt.times})
+			err := e.d.Check(bg)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantError(t, err, destinations.Transient, tt.want)
+		})
+	}
+}

@@ -8,7 +8,9 @@ import (
 // Fault makes matching requests fail: the next Times requests (top level
 // or composite subrequests) whose "METHOD /path" (path after the version,
 // e.g. "PATCH /sobjects/Invoice_Line__c/Line_Key__c/L1") contains Match
-// get Status with the error body [{"message","errorCode"}].
+// get Status with the error body [{"message","errorCode"}]. The token
+// endpoint matches as "POST /services/oauth2/token" and answers OAuth's
+// {"error": Code, "error_description": Message}.
 type Fault struct {
 	Match   string
 	Status  int

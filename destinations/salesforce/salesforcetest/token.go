@@ -26,6 +26,13 @@ var Audiences = []string{"https://login.salesforce.com", "https://test.salesforc
 // JWT bearer flows. The answer has instance_url and no expires_in or
 // refresh_token, as Salesforce's.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	f := s.fault(r.Method, r.URL.Path)
+	s.mu.Unlock()
+	if f != nil {
+		writeJSON(w, f.Status, map[string]string{"error": f.Code, "error_description": f.Message})
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		tokenError(w, "invalid_request", "bad form")
 		return
