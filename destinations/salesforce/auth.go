@@ -31,6 +31,9 @@ type tokens struct {
 	fetch func(ctx context.Context) (*oauth2.Token, error)
 	mu    sync.Mutex
 	cur   *session
+	// instance is the last token's instance_url, kept when the session
+	// is dropped (for record URLs).
+	instance string
 }
 
 func newTokens(cfg Config, client *http.Client) *tokens {
@@ -69,7 +72,15 @@ func (t *tokens) get(ctx context.Context) (*session, error) {
 		return nil, permanent("crm_auth", fmt.Sprintf("the token response's instance_url %q is not an https URL", inst))
 	}
 	t.cur = &session{token: tok.AccessToken, instance: strings.TrimSuffix(inst, "/")}
+	t.instance = t.cur.instance
 	return t.cur, nil
+}
+
+// instanceURL returns the last session's instance URL, "" before any.
+func (t *tokens) instanceURL() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.instance
 }
 
 // invalidate drops s if it is still the current session.

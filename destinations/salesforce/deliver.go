@@ -32,14 +32,14 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 	for range len(w.removals) + 1 {
 		req := w.compose()
 		if len(req.CompositeRequest) == 0 {
-			return w.receipt(ctx)
+			return w.receipt()
 		}
 		res, err := w.send(ctx, req)
 		if err == nil {
 			if err := w.apply(req, res); err != nil {
 				return nil, err
 			}
-			return w.receipt(ctx)
+			return w.receipt()
 		}
 		if !w.dropGone(err) {
 			return nil, w.failure(err)
@@ -183,7 +183,7 @@ func (r *recWrite) inlineFailure(api *APIError) *mapping.Lookup {
 }
 
 // receipt is the result of a successful delivery.
-func (w *docWrite) receipt(ctx context.Context) (*destinations.Receipt, error) {
+func (w *docWrite) receipt() (*destinations.Receipt, error) {
 	rc := &destinations.Receipt{Records: make([]destinations.RecordReceipt, 0, len(w.recs))}
 	for _, r := range w.recs {
 		rc.Records = append(rc.Records, destinations.RecordReceipt{Name: r.rec.Name, ItemID: r.rec.ItemID,
@@ -196,8 +196,8 @@ func (w *docWrite) receipt(ctx context.Context) (*destinations.Receipt, error) {
 		}
 	}
 	rc.RecordID = w.recs[0].id
-	if s, err := w.d.tokens.get(ctx); err == nil && rc.RecordID != "" {
-		rc.URL = s.instance + "/lightning/r/" + w.recs[0].rec.Entity + "/" + rc.RecordID + "/view"
+	if inst := w.d.tokens.instanceURL(); inst != "" && rc.RecordID != "" {
+		rc.URL = inst + "/lightning/r/" + w.recs[0].rec.Entity + "/" + rc.RecordID + "/view"
 	}
 	return rc, nil
 }
