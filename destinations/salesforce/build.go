@@ -25,7 +25,10 @@ type recWrite struct {
 	// exists, which is not sent.
 	existing  string
 	unchanged bool
-	body      map[string]any
+	// fromMirror says existing was taken from the mirror query's rows
+	// (this document's records) rather than asked for.
+	fromMirror bool
+	body       map[string]any
 	// inline are the relationship names bound by external ID in body.
 	inline  map[string]*mapping.Lookup
 	id      string
@@ -52,21 +55,34 @@ type docWrite struct {
 	preview bool
 	out     io.Writer
 	queries int
+	// owned are the ids of the records the mirror queries found for this
+	// document, by object, key field and lowercased key value; a record
+	// of a mirrored object that is not among them is new.
+	owned map[string]map[string]string
+	// askAll makes findExisting query even mirrored objects: a record
+	// written before the rules had an owner column is not in owned.
+	askAll bool
 }
 
 // prepare turns the plan into records ready to send: metadata, keys,
 // existing records where they matter, lookups and the mirror's removals.
 func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview bool, out io.Writer) (*docWrite, error) {
-	if plan == nil || len(plan.Records) == 0 {
+	return d.prepareWrite(ctx, &docWrite{d: d, plan: plan, preview: preview, out: out})
+}
+
+func (d *Destination) prepareWrite(ctx context.Context, w *docWrite) (*docWrite, error) {
+	if w.plan == nil || len(w.plan.Records) == 0 {
 		return nil, permanent("plan_invalid", "the plan has no records")
 	}
-	w := &docWrite{d: d, plan: plan, preview: preview, out: out}
-	for i := range plan.Records {
+	for i := range w.plan.Records {
 		r, err := w.record(ctx, i)
 		if err != nil {
 			return nil, err
 		}
 		w.recs = append(w.recs, r)
+	}
+	if err := w.prepareMirror(ctx); err != nil {
+		return nil, err
 	}
 	if err := w.findExisting(ctx); err != nil {
 		return nil, err
@@ -75,9 +91,6 @@ func (d *Destination) prepare(ctx context.Context, plan *mapping.Plan, preview b
 		if err := w.fillBody(ctx, r); err != nil {
 			return nil, err
 		}
-	}
-	if err := w.prepareMirror(ctx); err != nil {
-		return nil, err
 	}
 	if n := w.countSent(); n > maxSubrequests {
 		return nil, permanent("plan_too_large", fmt.Sprintf("%d writes and removals exceed Composite's %d subrequests per document",
@@ -134,7 +147,7 @@ func (w *docWrite) findExisting(ctx context.Context) error {
 	byObject := map[string][]*recWrite{}
 	var order []string
 	for _, r := range w.recs {
-		if r.keyField == "" || !w.needsExisting(r) {
+		if r.keyField == "" || !w.needsExisting(r) || w.fromOwned(r) {
 			continue
 		}
 		k := r.rec.Entity + "." + r.keyField
@@ -162,6 +175,20 @@ func (w *docWrite) needsExisting(r *recWrite) bool {
 	}
 	return false
 }
+
+// fromOwned settles whether an upserted record of a mirrored object
+// exists from the mirror query's rows, saving a query; it says whether it
+// did.
+func (w *docWrite) fromOwned(r *recWrite) bool {
+	owned, ok := w.owned[ownedKey(r.rec.Entity, r.keyField)]
+	if !ok || w.askAll || r.rec.Mode != mapping.ModeUpsert {
+		return false
+	}
+	r.existing, r.fromMirror = owned[lower(r.keyValue)], true
+	return true
+}
+
+func ownedKey(entity, keyField string) string { return lower(entity + "." + keyField) }
 
 // field returns the reference field a bind names, or nil.
 func (r *recWrite) field(nav string) *fieldInfo {

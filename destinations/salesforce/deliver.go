@@ -29,7 +29,7 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 	if err != nil {
 		return nil, err
 	}
-	for range len(w.removals) + 1 {
+	for range len(w.removals) + 2 {
 		req := w.compose()
 		if len(req.CompositeRequest) == 0 {
 			return w.receipt()
@@ -41,8 +41,14 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 			}
 			return w.receipt()
 		}
-		if !w.dropGone(err) {
+		if w.dropGone(err) {
+			continue
+		}
+		if !w.unownedParent(err) {
 			return nil, w.failure(err)
+		}
+		if w, err = d.prepareWrite(ctx, &docWrite{d: d, plan: plan, askAll: true}); err != nil {
+			return nil, err
 		}
 	}
 	return nil, permanent("crm_conflict", "the composite request kept failing on records that vanished; giving up")
@@ -134,6 +140,23 @@ func (w *docWrite) dropGone(err error) bool {
 		if rm.ref() == f.ref && !rm.gone {
 			rm.gone = true
 			return true
+		}
+	}
+	return false
+}
+
+// unownedParent says whether err is Salesforce refusing a parent field on
+// the update of a record believed new because the mirror query did not
+// find it: a record written before the rules had an owner column. The
+// document is then prepared again asking which records exist.
+func (w *docWrite) unownedParent(err error) bool {
+	var f *subFailure
+	if w.askAll || !errors.As(err, &f) || f.api.Code() != "INVALID_FIELD_FOR_INSERT_UPDATE" {
+		return false
+	}
+	for _, r := range w.recs {
+		if r.ref() == f.ref {
+			return r.fromMirror && r.existing == ""
 		}
 	}
 	return false

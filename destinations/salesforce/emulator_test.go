@@ -3,6 +3,7 @@ package salesforce
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
@@ -292,5 +293,42 @@ func TestKeyValuesArePathEscaped(t *testing.T) {
 	}
 	if n := len(e.srv.Records("Account")); n != 3 {
 		t.Errorf("%d accounts, want 3", n)
+	}
+}
+
+// TestExistingLinesComeFromTheMirrorQuery: re-delivery learns which lines
+// exist from the mirror query (3 calls per document: lookup, mirror,
+// composite), and a line written before the rules had an owner column,
+// which that query cannot see, costs one retry that asks for it.
+func TestExistingLinesComeFromTheMirrorQuery(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.Insert("Account", map[string]any{"Name": "A", "Tax_Id__c": "DE123"})
+	plan := invoicePlan("doc-1", "DE123", mapping.OnMissingNull, "1", "2")
+	first, err := e.d.Deliver(bg, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour) // the lookup is asked again
+	before := len(e.srv.Requests())
+	if _, err := e.d.Deliver(bg, plan); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.srv.Requests()) - before; n != 3 {
+		t.Errorf("re-delivery made %d requests, want 3", n)
+	}
+	// A line of this invoice from before the owner column existed.
+	legacy := e.srv.Insert("Invoice_Line__c", map[string]any{"Line_Key__c": "doc-1-3", "Invoice__c": first.RecordID})
+	rc, err := e.d.Deliver(bg, invoicePlan("doc-1", "DE123", mapping.OnMissingNull, "1", "2", "3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Records[3].ID != legacy || rc.Records[3].Outcome != destinations.Updated {
+		t.Fatalf("legacy line: %+v, want %s updated", rc.Records[3], legacy)
+	}
+	if n := countComposites(e.srv); n != 4 {
+		t.Errorf("%d composite requests, want 4 (the legacy line's costs one retry)", n)
+	}
+	if e.srv.Record(legacy)["Numora_Document_Id__c"] != "doc-1" {
+		t.Error("the legacy line did not get its owner column")
 	}
 }

@@ -99,7 +99,7 @@ func TestDailyAllocation(t *testing.T) {
 		}
 	})
 	t.Run("reserve from the header", func(t *testing.T) {
-		e := newEnv(t, func(c *Config) { c.APIReserve = 500 }, salesforcetest.WithAllocation(14495, 15000))
+		e := newEnv(t, func(c *Config) { c.APIReserve = 500 }, salesforcetest.WithAllocation(14496, 15000))
 		plan := invoicePlan("d", "X", mapping.OnMissingNull, "1")
 		if _, err := e.d.Deliver(bg, plan); err != nil {
 			t.Fatal(err)

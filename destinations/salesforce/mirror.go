@@ -58,6 +58,7 @@ func (w *docWrite) mirrorOne(ctx context.Context, m *mapping.Mirror) error {
 	}
 	soql := "SELECT Id, " + keyField + " FROM " + m.Entity + " WHERE " + where
 	if w.preview {
+		w.ownedOf(m.Entity, keyField) // shown as new records, as for a first delivery
 		w.showQuery(fmt.Sprintf("%s records written for this document, to delete those whose line items are gone", m.Record), soql)
 		return nil
 	}
@@ -65,12 +66,30 @@ func (w *docWrite) mirrorOne(ctx context.Context, m *mapping.Mirror) error {
 	if err != nil {
 		return err
 	}
+	owned := w.ownedOf(m.Entity, keyField)
 	for _, row := range rows {
-		if id := stringField(row, "Id"); id != "" && !w.current(m, stringField(row, keyField)) {
+		id, key := stringField(row, "Id"), stringField(row, keyField)
+		if id == "" {
+			continue
+		}
+		owned[lower(key)] = id
+		if !w.current(m, key) {
 			w.removals = append(w.removals, &removal{idx: len(w.removals), m: m, id: id})
 		}
 	}
 	return nil
+}
+
+// ownedOf returns the map of owned records of entity by keyField.
+func (w *docWrite) ownedOf(entity, keyField string) map[string]string {
+	if w.owned == nil {
+		w.owned = map[string]map[string]string{}
+	}
+	k := ownedKey(entity, keyField)
+	if w.owned[k] == nil {
+		w.owned[k] = map[string]string{}
+	}
+	return w.owned[k]
 }
 
 // current says whether the plan writes m's record with key value key.
