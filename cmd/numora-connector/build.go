@@ -16,6 +16,7 @@ import (
 
 	"github.com/numora/numora-connector/connector"
 	"github.com/numora/numora-connector/destinations/dynamics365"
+	"github.com/numora/numora-connector/destinations/salesforce"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora"
 )
@@ -62,6 +63,7 @@ type destinationKind struct {
 func destinationKinds() []destinationKind {
 	return []destinationKind{
 		{"dynamics365", newDynamics},
+		{"salesforce", newSalesforce},
 	}
 }
 
@@ -93,6 +95,28 @@ func newDynamics(ctx context.Context, cfg *config, log *slog.Logger, x extras) (
 	dc := cfg.Dynamics.Config
 	dc.RootCAs, dc.HTTPClient, dc.Logger = x.rootCAs, x.httpClient, log
 	dst, err := dynamics365.New(ctx, dc)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return dst, nil
+}
+
+// newSalesforce builds the Salesforce destination from the "salesforce:"
+// settings. It reads the labels of choice columns from the rules' record
+// specs (the plan carries option values), so it takes the rules in use, or
+// loads the configured file.
+func newSalesforce(_ context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
+	sc := cfg.Salesforce.Config
+	sc.HTTPClient, sc.Logger = x.httpClient, log
+	rules := x.rules
+	if rules == nil {
+		var err error
+		if rules, err = mapping.Load(cfg.Mappings); err != nil {
+			return nil, rulesFileError(err)
+		}
+	}
+	sc.Specs = rules.Records()
+	dst, err := salesforce.New(sc)
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
 	}

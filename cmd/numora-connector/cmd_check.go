@@ -61,7 +61,11 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 	rules, err := loadRules(cfg, log, extras{})
 	report("mapping rules "+cfg.Mappings, "loaded"+rulesNote(rules), err, func(error) string { return "not loaded" }, exitUsage)
 	report("Numora "+cfg.Numora.BaseURL, "API key accepted, outbox readable", a.checkNumora(ctx, cfg, log), numoraStep, exitUnavailable)
-	report("Dataverse "+cfg.Dynamics.OrgURL, "signed in to Entra ID, WhoAmI answered", a.checkDataverse(ctx, cfg, log), dataverseStep, exitUnavailable)
+	ok := "signed in to Entra ID, WhoAmI answered"
+	if kind, _ := cfg.destination(); kind != "dynamics365" {
+		ok = "token obtained, API answered"
+	}
+	report(cfg.destinationLabel(), ok, a.checkDestination(ctx, cfg, log), dataverseStep, exitUnavailable)
 	return code
 }
 
@@ -113,7 +117,7 @@ func (a *app) checkNumora(ctx context.Context, cfg *config, log *slog.Logger) er
 	return nil
 }
 
-func (a *app) checkDataverse(ctx context.Context, cfg *config, log *slog.Logger) error {
+func (a *app) checkDestination(ctx context.Context, cfg *config, log *slog.Logger) error {
 	dst, err := newDestination(ctx, cfg, log, extras{})
 	if err != nil {
 		return err

@@ -121,8 +121,8 @@ func (a *app) runPoll(ctx context.Context, cfg *config, log *slog.Logger, dry bo
 // destinationFor builds the destination. A dry run without Dataverse
 // settings prints plans instead of requests.
 func (a *app) destinationFor(ctx context.Context, cfg *config, log *slog.Logger, dry bool, x extras) (destinations.Destination, error) {
-	if dry && cfg.Dynamics.OrgURL == "" {
-		log.Info("dry run without DYNAMICS_URL: printing plans rather than Dataverse requests")
+	if _, url := cfg.destination(); dry && url == "" {
+		log.Info("dry run without the destination's URL: printing plans rather than requests")
 		return nil, nil
 	}
 	d, err := newDestination(ctx, cfg, log, x)

@@ -72,7 +72,7 @@ func (a *app) validateOnline(ctx context.Context, cfg *config, log *slog.Logger,
 		fmt.Fprintln(a.stderr, p.String())
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(a.stderr, "%d problem(s) against %s\n", len(problems), cfg.Dynamics.OrgURL)
+		fmt.Fprintf(a.stderr, "%d problem(s) against %s\n", len(problems), cfg.destinationLabel())
 		return exitUsage
 	}
 	return exitOK

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations/dynamics365"
+	"github.com/numora/numora-connector/destinations/salesforce"
 	"github.com/numora/numora-connector/retry"
 
 	"go.yaml.in/yaml/v3"
@@ -29,10 +30,13 @@ type config struct {
 	// Mappings is the rules file; default ./mappings.yaml (CONNECTOR_MAPPINGS).
 	Mappings string `yaml:"mappings"`
 	// Destination is the CRM to write to: dynamics365 (the default; its
-	// settings are under "dynamics:"). CONNECTOR_DESTINATION.
-	Destination string    `yaml:"destination"`
-	Run         runConfig `yaml:"run"`
-	Log         logConfig `yaml:"log"`
+	// settings are under "dynamics:") or salesforce ("salesforce:").
+	// CONNECTOR_DESTINATION.
+	Destination string `yaml:"destination"`
+	// Salesforce is the "salesforce:" section: salesforce.Config itself.
+	Salesforce salesforceConfig `yaml:"salesforce"`
+	Run        runConfig        `yaml:"run"`
+	Log        logConfig        `yaml:"log"`
 	// Serve is the serve command's settings.
 	Serve serveConfig `yaml:"serve"`
 
@@ -73,6 +77,16 @@ type dynamicsConfig struct {
 	// files holding them, re-read before every pass like api_key_file.
 	ClientSecretFile        string `yaml:"client_secret_file"`
 	CertificatePasswordFile string `yaml:"certificate_password_file"`
+}
+
+// salesforceConfig is the "salesforce:" section: the Salesforce
+// destination's own configuration (documented on salesforce.Config), plus
+// the secret file.
+type salesforceConfig struct {
+	salesforce.Config `yaml:",inline"`
+	// ClientSecretFile (SALESFORCE_CLIENT_SECRET_FILE) holds the consumer
+	// secret, re-read before every pass like api_key_file.
+	ClientSecretFile string `yaml:"client_secret_file"`
 }
 
 type runConfig struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/url"
@@ -34,10 +35,34 @@ func (c *config) applyEnv(getenv func(string) string) {
 	c.Dynamics.ApplyEnv(getenv) // AZURE_*, as the destination defines them
 	str(&c.Mappings, "CONNECTOR_MAPPINGS")
 	str(&c.Destination, "CONNECTOR_DESTINATION")
+	str(&c.Salesforce.MyDomainURL, "SALESFORCE_MY_DOMAIN_URL")
+	str(&c.Salesforce.ClientID, "SALESFORCE_CLIENT_ID")
+	sec(&c.Salesforce.ClientSecret, "SALESFORCE_CLIENT_SECRET")
+	str(&c.Salesforce.ClientSecretFile, "SALESFORCE_CLIENT_SECRET_FILE")
+	str(&c.Salesforce.Username, "SALESFORCE_USERNAME")
+	str(&c.Salesforce.PrivateKeyFile, "SALESFORCE_PRIVATE_KEY_FILE")
 	str(&c.Numora.APIKeyFile, "NUMORA_API_KEY_FILE")
 	str(&c.Dynamics.ClientSecretFile, "AZURE_CLIENT_SECRET_FILE")
 	str(&c.Dynamics.CertificatePasswordFile, "AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE")
 	c.applyServeEnv(getenv)
+}
+
+// destination returns the destination's kind and its service URL.
+func (c *config) destination() (kind, url string) {
+	switch kind = cmp.Or(c.Destination, "dynamics365"); kind {
+	case "salesforce":
+		return kind, c.Salesforce.MyDomainURL
+	}
+	return kind, c.Dynamics.OrgURL
+}
+
+// destinationLabel names the destination's service and URL in messages.
+func (c *config) destinationLabel() string {
+	kind, url := c.destination()
+	if kind == "salesforce" {
+		return "Salesforce " + url
+	}
+	return "Dataverse " + url
 }
 
 // refusedExitCode is the exit code of a pass whose only problems are
@@ -84,7 +109,12 @@ func (c *config) validate(n needs) []string {
 		}
 	}
 	if n.dynamics {
-		if msg := checkURL(c.Dynamics.OrgURL, "DYNAMICS_URL", "dynamics.url"); msg != "" {
+		kind, url := c.destination()
+		env, key := "DYNAMICS_URL", "dynamics.url"
+		if kind == "salesforce" {
+			env, key = "SALESFORCE_MY_DOMAIN_URL", "salesforce.my_domain_url"
+		}
+		if msg := checkURL(url, env, key); msg != "" {
 			add("%s", msg)
 		}
 	}

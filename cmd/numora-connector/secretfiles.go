@@ -20,6 +20,7 @@ func (c *config) secretFiles() []secretFile {
 		{"NUMORA_API_KEY_FILE", c.Numora.APIKeyFile, &c.Numora.APIKey},
 		{"AZURE_CLIENT_SECRET_FILE", c.Dynamics.ClientSecretFile, &c.Dynamics.ClientSecret},
 		{"AZURE_CLIENT_CERTIFICATE_PASSWORD_FILE", c.Dynamics.CertificatePasswordFile, &c.Dynamics.CertificatePassword},
+		{"SALESFORCE_CLIENT_SECRET_FILE", c.Salesforce.ClientSecretFile, &c.Salesforce.ClientSecret},
 	}
 }
 
