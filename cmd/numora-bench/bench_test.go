@@ -43,7 +43,11 @@ func benchRun(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errb strings.Builder
 	b := &bench{stdout: &out, stderr: &errb}
-	code := b.run(t.Context(), append([]string{"--binary", binary}, args...))
+	// A generous bound (a run takes seconds), so that a hung connector
+	// fails this test with its goroutines rather than the whole binary.
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	code := b.run(ctx, append([]string{"--binary", binary}, args...))
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 func TestIdealBound(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,11 @@ func runChild(ctx context.Context, binary string, env *benchEnv, concurrency int
 		args = append(args, "--concurrency", strconv.Itoa(concurrency))
 	}
 	cmd := exec.CommandContext(ctx, binary, args...)
+	// Stopped early (the caller's deadline), the connector is sent SIGQUIT
+	// first, so that the Go runtime prints its goroutines to the stderr
+	// this run reads: a hang shows where it waits.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) }
+	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = env.dir
 	cmd.Env = env.childEnv()
 	cmd.Stdout = io.Discard

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,6 +193,10 @@ func (f *faultEnv) start(t *testing.T, extra ...string) *started {
 	s := &started{f: f, cmd: exec.CommandContext(ctx, binary, args...), file: file, lines: make(chan string, 4096),
 		done: make(chan struct{}), ctx: ctx}
 	s.cmd.Dir, s.cmd.Env, s.cmd.Stdout = f.dir, f.env, &s.stdout
+	// A hung run is stopped with SIGQUIT first: the Go runtime then prints
+	// every goroutine's stack to stderr, which the failure shows.
+	s.cmd.Cancel = func() error { return s.cmd.Process.Signal(syscall.SIGQUIT) }
+	s.cmd.WaitDelay = 10 * time.Second
 	pipe, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +207,12 @@ func (f *faultEnv) start(t *testing.T, extra ...string) *started {
 	go readLines(pipe, &s.stderr, s.lines, s.done)
 	t.Cleanup(func() { _ = s.cmd.Process.Kill() })
 	return s
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // readLines copies a process's stderr into log and, while someone takes
@@ -252,7 +263,7 @@ func (s *started) wait(t *testing.T) passRun {
 	}
 	_ = s.cmd.Wait()
 	if s.ctx.Err() != nil {
-		t.Errorf("the run was killed after %v: it hung", passTimeout)
+		t.Errorf("the run was stopped after %v: it hung; its goroutines:\n%s", passTimeout, tail(s.stderr.String(), 400))
 	}
 	r := result{code: s.cmd.ProcessState.ExitCode(), stdout: s.stdout.String(), stderr: s.stderr.String()}
 	f := s.f
