@@ -104,7 +104,9 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// listen opens both listeners and starts serving.
+// listen opens both listeners and starts serving once both addresses are
+// known: a request may arrive the moment a listener serves (a client of an
+// earlier server on a reused port, say), and the token service reads URL.
 func (s *Server) listen() error {
 	tokLn, err := s.listenTLS(s.cfg.TokenAddr)
 	if err != nil {
@@ -114,7 +116,6 @@ func (s *Server) listen() error {
 		resource: func() string { return s.URL }}
 	s.AuthorityHost = s.tokens.base + "/"
 	s.tokSrv = &http.Server{Handler: s.tokens.handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.tokSrv.Serve(tokLn) }()
 
 	var apiLn net.Listener
 	if s.cfg.PlainHTTP {
@@ -125,13 +126,15 @@ func (s *Server) listen() error {
 		s.URL = "https://"
 	}
 	if err != nil {
+		tokLn.Close()
 		return err
 	}
 	s.URL += apiLn.Addr().String()
 	s.apiSrv = &http.Server{Handler: http.HandlerFunc(s.serveAPI), ReadHeaderTimeout: 10 * time.Second,
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
-	go func() { _ = s.apiSrv.Serve(apiLn) }()
 	s.client = s.newClient()
+	go func() { _ = s.tokSrv.Serve(tokLn) }()
+	go func() { _ = s.apiSrv.Serve(apiLn) }()
 	return nil
 }
 

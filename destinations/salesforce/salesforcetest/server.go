@@ -98,8 +98,11 @@ func NewServer(opts ...Option) *Server {
 		_ = s.srv.Listener.Close()
 		s.srv.Listener = l
 	}
+	// URL is known before the server serves: handlers read it, and a
+	// request may arrive at once (a client of an earlier server on a
+	// reused port).
+	s.URL = "https://" + s.srv.Listener.Addr().String()
 	s.srv.StartTLS()
-	s.URL = s.srv.URL
 	return s
 }
 
