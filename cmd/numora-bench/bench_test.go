@@ -192,7 +192,7 @@ func TestSustained(t *testing.T) {
 
 func TestBenchCommand(t *testing.T) {
 	r := benchRun(t, "--docs", "40", "--latency", "2ms", "--exec-time", "0", "--baseline-docs", "5",
-		"--limit-requests", "8", "--limit-window", "1s", "--max-ratio", "100")
+		"--limit-requests", "8", "--limit-window", "1s")
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}
