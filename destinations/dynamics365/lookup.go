@@ -57,7 +57,7 @@ func (c *lookupCache) put(key string, a lookupAnswer) {
 func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (lookupAnswer, error) {
 	filter, err := filterExpr(l.Match)
 	if err != nil {
-		return lookupAnswer{}, permanent("lookup_invalid", fmt.Sprintf("%s: %v", lookupLabel(l), err))
+		return lookupAnswer{}, permanent("lookup_invalid", fmt.Sprintf("%s: %v", destinations.LookupLabel(l), err))
 	}
 	key := l.Entity + "\x00" + filter
 	if a, ok := d.lookups.get(key, d.clock.Now()); ok {
@@ -70,7 +70,7 @@ func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (lookupAnsw
 		}
 		if len(ids) > 1 {
 			return lookupAnswer{}, permanent("lookup_ambiguous", withRequestID(fmt.Sprintf("%s: %d rows in %s match %s: %s",
-				lookupLabel(l), len(ids), l.Entity, filter, strings.Join(ids, ", ")), reqID))
+				destinations.LookupLabel(l), len(ids), l.Entity, filter, strings.Join(ids, ", ")), reqID))
 		}
 		a := lookupAnswer{requestID: reqID, at: d.clock.Now()}
 		if len(ids) == 1 {
@@ -121,21 +121,8 @@ func (d *Destination) queryIDs(ctx context.Context, entitySet string, cols []map
 // request id is reqID): ok true means bind null; otherwise err is the skip
 // or failure.
 func missingLookup(l *mapping.Lookup, reqID string) (ok bool, err error) {
-	msg := withRequestID(fmt.Sprintf("%s %s not found in %s", lookupLabel(l), matchText(l.Match), l.Entity), reqID)
-	switch l.OnMissing {
-	case mapping.OnMissingNull:
-		return true, nil
-	case mapping.OnMissingSkip:
-		return false, &destinations.Error{Class: destinations.Skip, Code: "lookup_missing", Message: msg}
-	}
-	return false, permanent("lookup_missing", msg)
-}
-
-func lookupLabel(l *mapping.Lookup) string {
-	if l.Label != "" {
-		return l.Label
-	}
-	return "lookup"
+	return destinations.LookupMissing(l, withRequestID(fmt.Sprintf("%s %s not found in %s",
+		destinations.LookupLabel(l), matchText(l.Match), l.Entity), reqID))
 }
 
 // matchText renders match columns for messages: "with accountnumber 'X'".

@@ -241,7 +241,7 @@ func (w *docWrite) prepareBind(ctx context.Context, r *recWrite, b mapping.Bind,
 		return t, nil
 	}
 	if preview {
-		ph, err := w.addQuery(fmt.Sprintf("%s: lookup %s for %s (on_missing: %s)", recordLabel(r.rec), lookupLabel(b.Lookup),
+		ph, err := w.addQuery(fmt.Sprintf("%s: lookup %s for %s (on_missing: %s)", recordLabel(r.rec), destinations.LookupLabel(b.Lookup),
 			b.NavProperty, b.Lookup.OnMissing), b.Lookup.Entity, b.Lookup.Match)
 		t.url = "/" + b.Lookup.Entity + "(" + ph + ")"
 		return t, err

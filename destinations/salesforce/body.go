@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/mapping"
 )
 
@@ -75,10 +76,10 @@ func (w *docWrite) lookupBind(ctx context.Context, r *recWrite, name string, f *
 	}
 	soql, err := lookupSOQL(l)
 	if err != nil {
-		return permanent("lookup_invalid", lookupLabel(l)+": "+err.Error())
+		return permanent("lookup_invalid", destinations.LookupLabel(l)+": "+err.Error())
 	}
 	if w.preview {
-		r.body[name] = w.showQuery(lookupLabel(l)+" for "+r.label(), soql)
+		r.body[name] = w.showQuery(destinations.LookupLabel(l)+" for "+r.label(), soql)
 		return nil
 	}
 	id, err := w.d.lookup(ctx, l)

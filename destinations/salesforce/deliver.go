@@ -180,7 +180,7 @@ func (w *docWrite) failure(err error) error {
 			if f.api.Code() == "DUPLICATE_EXTERNAL_ID" {
 				ce.Code = "lookup_ambiguous"
 			}
-			ce.Message = fmt.Sprintf("%s: %s %s in %s: %s", r.label(), lookupLabel(l), matchText(l.Match), l.Entity, f.api.Message())
+			ce.Message = fmt.Sprintf("%s: %s %s in %s: %s", r.label(), destinations.LookupLabel(l), matchText(l.Match), l.Entity, f.api.Message())
 		}
 	}
 	for _, rm := range w.removals {

@@ -63,7 +63,7 @@ func lookupSOQL(l *mapping.Lookup) (string, error) {
 func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (string, error) {
 	soql, err := lookupSOQL(l)
 	if err != nil {
-		return "", permanent("lookup_invalid", lookupLabel(l)+": "+err.Error())
+		return "", permanent("lookup_invalid", destinations.LookupLabel(l)+": "+err.Error())
 	}
 	if a, ok := d.lookups.get(soql, d.cfg.Clock.Now()); ok {
 		return a.id, nil
@@ -75,7 +75,7 @@ func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (string, er
 		}
 		if len(recs) > 1 {
 			return "", permanent("lookup_ambiguous", fmt.Sprintf("%s: several %s records match %s: %s, %s",
-				lookupLabel(l), l.Entity, matchText(l.Match), stringField(recs[0], "Id"), stringField(recs[1], "Id")))
+				destinations.LookupLabel(l), l.Entity, matchText(l.Match), stringField(recs[0], "Id"), stringField(recs[1], "Id")))
 		}
 		a := lookupAnswer{at: d.cfg.Clock.Now()}
 		if len(recs) == 1 {
@@ -93,21 +93,7 @@ func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (string, er
 // missingLookup applies l.OnMissing when nothing matched: ok true means
 // set the reference to null; otherwise err is the skip or failure.
 func missingLookup(l *mapping.Lookup) (ok bool, err error) {
-	msg := fmt.Sprintf("%s %s not found in %s", lookupLabel(l), matchText(l.Match), l.Entity)
-	switch l.OnMissing {
-	case mapping.OnMissingNull:
-		return true, nil
-	case mapping.OnMissingSkip:
-		return false, &destinations.Error{Class: destinations.Skip, Code: "lookup_missing", Message: msg}
-	}
-	return false, permanent("lookup_missing", msg)
-}
-
-func lookupLabel(l *mapping.Lookup) string {
-	if l.Label != "" {
-		return l.Label
-	}
-	return "lookup"
+	return destinations.LookupMissing(l, fmt.Sprintf("%s %s not found in %s", destinations.LookupLabel(l), matchText(l.Match), l.Entity))
 }
 
 // matchText renders match columns for messages: "with Tax_Id__c 'X'".
