@@ -31,6 +31,6 @@ func TestLookupMissing(t *testing.T) {
 		}
 	}
 	if LookupLabel(&mapping.Lookup{Label: "vendor"}) != "vendor" || LookupLabel(&mapping.Lookup{}) != "lookup" {
-		t.Error("LookupLabel: want the rules' label, else \\"lookup\\"")
+		t.Error(`LookupLabel: want the rules' label, else "lookup"`)
 	}
 }
