@@ -63,6 +63,13 @@ func (q *queue) remove(p *pendingSet) bool {
 	return true
 }
 
+// holds reports whether p still waits in the queue.
+func (q *queue) holds(p *pendingSet) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Contains(q.items, p)
+}
+
 // take removes and returns the oldest change sets that fit one $batch: at
 // most MaxBatchDocuments, and at most maxChangeSetOps operations unless
 // the first alone has more.
@@ -115,17 +122,26 @@ func (d *Destination) submitOnce(ctx context.Context, w *docWrite, cs changeSet,
 	defer stop()
 	p := &pendingSet{ctx: ctx, w: w, cs: cs, idempotent: idempotent, done: make(chan struct{}), stopAdmit: stop}
 	d.queue.push(p)
-	if err := d.admit(actx); err != nil {
-		if d.queue.remove(p) {
-			return nil, "", err
+	for {
+		if err := d.admit(actx); err != nil {
+			if d.queue.remove(p) {
+				return nil, "", err
+			}
+			return p.wait(ctx) // a sender took it
 		}
-		return p.wait(ctx) // a sender took it
-	}
-	group := d.queue.take()
-	if len(group) == 0 {
-		d.unadmit() // another sender took p
-	} else {
+		group := d.queue.take()
+		if len(group) == 0 {
+			d.unadmit() // another sender took p
+			break
+		}
 		d.sendGroup(ctx, group)
+		// The group is the oldest change sets that fit one $batch: when p
+		// was not among them it is still queued, and nobody else may come
+		// to send it (this was the last document), so this sender asks
+		// for another slot for it.
+		if slices.Contains(group, p) || !d.queue.holds(p) {
+			break
+		}
 	}
 	return p.wait(ctx)
 }
