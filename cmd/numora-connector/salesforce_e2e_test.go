@@ -24,9 +24,9 @@ func TestE2ESalesforce(t *testing.T) {
 		sf.Insert("Account", map[string]any{"Name": a["name"], "Tax_Id__c": a["accountnumber"]})
 	}
 	env := []string{"CONNECTOR_DESTINATION=salesforce",
-		"SALESFORCE_MY_DOMAIN_URL="+sf.URL, "SALESFORCE_CLIENT_ID="+sf.ClientID,
-		"SALESFORCE_CLIENT_SECRET="+sf.ClientSecret, "SSL_CERT_FILE="+trustBoth(t, e, sf),
-		"CONNECTOR_MAPPINGS="+absPath(t, filepath.Join("..", "..", "mappings-salesforce.yaml"))}
+		"SALESFORCE_MY_DOMAIN_URL=" + sf.URL, "SALESFORCE_CLIENT_ID=" + sf.ClientID,
+		"SALESFORCE_CLIENT_SECRET=" + sf.ClientSecret, "SSL_CERT_FILE=" + trustBoth(t, e, sf),
+		"CONNECTOR_MAPPINGS=" + absPath(t, filepath.Join("..", "..", "mappings-salesforce.yaml"))}
 	e.secrets = append(e.secrets, sf.ClientSecret)
 	invoices := 0
 	for _, d := range e.sb.docs {
