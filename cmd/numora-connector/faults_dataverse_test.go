@@ -157,13 +157,16 @@ func TestFaultDataverseBurstsAndDrops(t *testing.T) {
 
 // TestFaultDataverseSlowerThanTheClientTimeout answers writes after the
 // client gave up (the write applied or not): the retried write must update
-// the same rows, never add rows.
+// the same rows, never add rows. The client's timeout (4 s) is far above
+// what an ordinary request takes even under -race on a loaded machine (a
+// 300 ms timeout timed out every write there), and far below the slow
+// answers (30 s).
 func TestFaultDataverseSlowerThanTheClientTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFaultEnv(t, defaultCorpus, fastConfig("request_timeout: 300ms"))
+	f := newFaultEnv(t, defaultCorpus, fastConfig("request_timeout: 4s"))
 	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", AfterWrite: true,
-		Delay: 2 * time.Second, Count: 2})
-	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", Delay: 2 * time.Second, Count: 1})
+		Delay: 30 * time.Second, Count: 2})
+	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultSlow, Path: "$batch", Delay: 30 * time.Second, Count: 1})
 	f.drain(t, 3)
 	timeouts := strings.Count(strings.Join(stderrs(f), ""), "crm_timeout")
 	if timeouts == 0 {
