@@ -92,9 +92,9 @@ echo "== in the image: numora-connector version"
 version=$(run version)
 echo "$version"
 if [ "$buildvcs" = auto ]; then
-  rev=$(git rev-parse --short=12 HEAD)
+  rev=$(git rev-parse HEAD | cut -c1-7)
   case "$version" in
-    "numora-connector v"*"($rev)"*) ;;
+    "numora-connector v"*"(rev $rev,"*) ;;
     *) echo "FAIL: want a module version and revision $rev"; exit 1 ;;
   esac
 fi
