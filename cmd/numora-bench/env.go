@@ -146,6 +146,18 @@ func (e *benchEnv) childEnv() []string {
 	return env
 }
 
+// announce writes a connector configuration that tells it Dataverse's
+// limits (dynamics.limits), and returns the arguments that use it.
+func (e *benchEnv) announce(l dataversetest.Limits) ([]string, error) {
+	path := filepath.Join(e.dir, "connector.yaml")
+	yaml := fmt.Sprintf("dynamics:\n  limits:\n    requests: %d\n    execution_time: %s\n    window: %s\n",
+		l.Requests, l.ExecTime, max(l.Window, 0))
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		return nil, err
+	}
+	return []string{"--config", path}, nil
+}
+
 // close stops the servers and removes the files. It cuts latency short.
 func (e *benchEnv) close() {
 	e.hs.CloseClientConnections()

@@ -5,51 +5,99 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/sony/gobreaker/v2"
-
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/retry"
 )
 
-// breaker is the destination's circuit breaker: a gobreaker v2 breaker
-// counting transient failures of whole calls (each after its retries), with
-// the open period timed by the destination's clock rather than gobreaker's
-// wall clock, so tests control it. gobreaker's own Timeout is 1ns: once our
-// open period is over, its next Execute goes half-open and admits probes.
+// breaker is admission's circuit breaker (see admission). Its methods run
+// under admission.mu.
 type breaker struct {
-	cb      *gobreaker.CircuitBreaker[*response] // nil when disabled
-	name    string
-	clock   retry.Clock
-	timeout time.Duration
-	logger  *slog.Logger
-
-	mu        sync.Mutex
+	cfg       BreakerConfig
+	state     breakerState
+	failures  int // consecutive failed calls while closed
 	openUntil time.Time
-	changes   []stateChange // not yet logged
+	probes    int // half-open calls in flight
+	successes int // half-open calls that succeeded
+	changes   []string
 }
 
-// stateChange is a breaker transition waiting to be logged.
-type stateChange struct{ from, to gobreaker.State }
+type breakerState int
 
-func newBreaker(name string, cfg BreakerConfig, clock retry.Clock, logger *slog.Logger) *breaker {
-	b := &breaker{name: name, clock: clock, timeout: cfg.OpenTimeout, logger: logger}
-	if cfg.Failures < 0 {
-		return b
+const (
+	breakerClosed breakerState = iota
+	breakerOpen
+	breakerHalfOpen
+)
+
+func (s breakerState) String() string {
+	return [...]string{"closed", "open", "half-open"}[s]
+}
+
+// set changes the state, noting the change for logging.
+func (b *breaker) set(now time.Time, s breakerState) {
+	b.changes = append(b.changes, b.state.String(), s.String())
+	b.state, b.failures, b.probes, b.successes = s, 0, 0, 0
+	if s == breakerOpen {
+		b.openUntil = now.Add(b.cfg.OpenTimeout)
 	}
-	failures := uint32(cfg.Failures)
-	b.cb = gobreaker.NewCircuitBreaker[*response](gobreaker.Settings{
-		Name:          name,
-		MaxRequests:   uint32(cfg.HalfOpenRequests),
-		Timeout:       time.Nanosecond,
-		ReadyToTrip:   func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
-		OnStateChange: b.onStateChange,
-		IsSuccessful:  func(err error) bool { return !isBreakerFailure(err) },
-		IsExcluded:    func(err error) bool { return errors.Is(err, context.Canceled) },
-	})
-	return b
+}
+
+// current returns the state at now: an open breaker whose time is over is
+// half-open.
+func (b *breaker) current(now time.Time) breakerState {
+	if b.state == breakerOpen && !now.Before(b.openUntil) {
+		b.set(now, breakerHalfOpen)
+	}
+	return b.state
+}
+
+// start lets a call go, or returns the error that refuses it.
+func (b *breaker) start(now time.Time) error {
+	if b.cfg.Failures < 0 {
+		return nil
+	}
+	switch b.current(now) {
+	case breakerOpen:
+		return breakerOpenError(b.openUntil.Sub(now))
+	case breakerHalfOpen:
+		if b.probes >= b.cfg.HalfOpenRequests {
+			return breakerOpenError(0)
+		}
+		b.probes++
+	}
+	return nil
+}
+
+// end counts a call's outcome; a cancelled call counts for nothing.
+func (b *breaker) end(now time.Time, err error) {
+	if b.cfg.Failures < 0 {
+		return
+	}
+	failed := isBreakerFailure(err)
+	switch b.state {
+	case breakerClosed:
+		switch {
+		case errors.Is(err, context.Canceled):
+		case !failed:
+			b.failures = 0
+		default:
+			if b.failures++; b.failures >= b.cfg.Failures {
+				b.set(now, breakerOpen)
+			}
+		}
+	case breakerHalfOpen:
+		b.probes--
+		switch {
+		case errors.Is(err, context.Canceled):
+		case failed:
+			b.set(now, breakerOpen)
+		default:
+			if b.successes++; b.successes >= b.cfg.HalfOpenRequests {
+				b.set(now, breakerClosed)
+			}
+		}
+	}
 }
 
 // isBreakerFailure says whether err shows Dataverse unhealthy: transient
@@ -59,80 +107,62 @@ func isBreakerFailure(err error) bool {
 	return err != nil && classify(err).Class == destinations.Transient
 }
 
-// onStateChange runs under gobreaker's mutex: it must not call b.cb. It
-// has no context, so it queues the change for execute to log.
-func (b *breaker) onStateChange(_ string, from, to gobreaker.State) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if to == gobreaker.StateOpen {
-		b.openUntil = b.clock.Now().Add(b.timeout)
-	}
-	b.changes = append(b.changes, stateChange{from, to})
+func breakerOpenError(d time.Duration) error {
+	return fmt.Errorf("dynamics365: %w (retrying in %v)", destinations.ErrCircuitOpen, d.Round(time.Second))
 }
 
-// execute runs fn unless the breaker is open; then it returns an error
-// wrapping destinations.ErrCircuitOpen at once. State changes are logged
-// with ctx, normally that of the call that caused them, and the request id
-// of its failure.
-func (b *breaker) execute(ctx context.Context, fn func() (*response, error)) (*response, error) {
-	if b.cb == nil {
-		return fn()
-	}
-	if err := b.allow(); err != nil {
+// call runs fn through the circuit breaker. State changes are logged with
+// ctx and the request id of the failure that caused them.
+func (a *admission) call(ctx context.Context, fn func() (*response, error)) (*response, error) {
+	a.mu.Lock()
+	err := a.brk.start(a.clock.Now())
+	a.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
-	resp, err := b.cb.Execute(fn)
-	b.logChanges(ctx, err)
-	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
-		return nil, b.openError(b.remaining())
-	}
+	resp, err := fn()
+	a.mu.Lock()
+	a.brk.end(a.clock.Now(), err)
+	changes := a.brk.changes
+	a.brk.changes = nil
+	a.mu.Unlock()
+	a.logChanges(ctx, changes, err)
 	return resp, err
 }
 
-// logChanges logs the queued state changes; err is the outcome of the call
-// that just ended.
-func (b *breaker) logChanges(ctx context.Context, err error) {
-	b.mu.Lock()
-	changes := b.changes
-	b.changes = nil
-	b.mu.Unlock()
-	var api *APIError
-	requestID := ""
-	if errors.As(err, &api) {
-		requestID = api.RequestID
-	}
-	for _, c := range changes {
-		b.logger.WarnContext(ctx, "dynamics365: circuit breaker state changed", slog.String("breaker", b.name),
-			slog.String("from", c.from.String()), slog.String("to", c.to.String()),
-			slog.String("request_id", requestID))
-	}
-}
-
-// allow fails while the open period lasts.
-func (b *breaker) allow() error {
-	if d := b.remaining(); d > 0 {
-		return b.openError(d)
+// allowCall returns the error a call would get from the breaker now,
+// without starting one.
+func (a *admission) allowCall() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	if a.brk.cfg.Failures >= 0 && a.brk.current(now) == breakerOpen {
+		return breakerOpenError(a.brk.openUntil.Sub(now))
 	}
 	return nil
 }
 
-func (b *breaker) remaining() time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return max(b.openUntil.Sub(b.clock.Now()), 0)
-}
-
-func (b *breaker) openError(d time.Duration) error {
-	return fmt.Errorf("dynamics365: %w (retrying in %v)", destinations.ErrCircuitOpen, d.Round(time.Second))
-}
-
-// state returns "closed", "open" or "half-open".
-func (b *breaker) state() string {
-	if b.cb == nil {
+// breakerState returns "closed", "open", "half-open" or "disabled".
+func (a *admission) breakerState() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.brk.cfg.Failures < 0 {
 		return "disabled"
 	}
-	if b.remaining() > 0 {
-		return gobreaker.StateOpen.String()
+	return a.brk.current(a.clock.Now()).String()
+}
+
+// logChanges logs breaker transitions (pairs of from, to).
+func (a *admission) logChanges(ctx context.Context, changes []string, err error) {
+	if len(changes) == 0 {
+		return
 	}
-	return b.cb.State().String()
+	requestID := ""
+	if api, ok := asAPIError(err); ok {
+		requestID = api.RequestID
+	}
+	for i := 0; i+1 < len(changes); i += 2 {
+		a.logger.WarnContext(ctx, "dynamics365: circuit breaker state changed", slog.String("breaker", a.name),
+			slog.String("from", changes[i]), slog.String("to", changes[i+1]), slog.String("request_id", requestID))
+	}
 }

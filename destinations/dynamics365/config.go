@@ -113,6 +113,10 @@ type Config struct {
 	// (Dataverse's per-user limit). A server's x-ms-dop-hint lowers the cap.
 	InitialConcurrency int `yaml:"initial_concurrency"`
 	MaxConcurrency     int `yaml:"max_concurrency"`
+	// Limits are the service-protection limits the destination keeps to
+	// from its first request; zero fields are Microsoft's defaults (6,000
+	// requests and 20 minutes of execution per 300 s).
+	Limits Limits `yaml:"limits"`
 	// LookupTTL is how long lookup answers (including "not found") are
 	// reused; default 10m.
 	LookupTTL time.Duration `yaml:"lookup_ttl"`
@@ -199,6 +203,7 @@ func (c Config) withDefaults() Config {
 	c.Breaker = c.Breaker.withDefaults()
 	c.MaxConcurrency = clamp(c.MaxConcurrency, hardMaxConcurrency, 1, hardMaxConcurrency)
 	c.InitialConcurrency = clamp(c.InitialConcurrency, 4, 1, c.MaxConcurrency)
+	c.Limits = c.Limits.withDefaults()
 	if c.Clock == nil {
 		c.Clock = retry.SystemClock{}
 	}

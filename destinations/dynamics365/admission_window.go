@@ -1,0 +1,148 @@
+package dynamics365
+
+import "time"
+
+// Limits are Dataverse's service-protection limits for one user, which
+// the destination keeps to on its own (it does not wait for 429s to learn
+// them). Zero fields take Microsoft's documented defaults; a negative
+// field turns that budget off.
+type Limits struct {
+	// Requests is the requests allowed per Window; default 6,000.
+	Requests int `yaml:"requests"`
+	// ExecutionTime is the combined execution time allowed per Window;
+	// default 20 minutes.
+	ExecutionTime time.Duration `yaml:"execution_time"`
+	// Window is the sliding window; default 300 seconds.
+	Window time.Duration `yaml:"window"`
+}
+
+// withDefaults fills zero fields with Microsoft's defaults.
+func (l Limits) withDefaults() Limits {
+	if l.Requests == 0 {
+		l.Requests = 6000
+	}
+	if l.ExecutionTime == 0 {
+		l.ExecutionTime = 20 * time.Minute
+	}
+	if l.Window <= 0 {
+		l.Window = 300 * time.Second
+	}
+	return l
+}
+
+func newWindow(l Limits) window {
+	w := window{length: l.Window, reqCfg: max(l.Requests, 0), execCfg: max(l.ExecutionTime, 0)}
+	w.reqCap, w.execCap = w.reqCfg, w.execCfg
+	return w
+}
+
+// wait returns how long a request must wait for the budgets (rules 3 to
+// 5), or blocked when it must wait for an answer instead; inflight is the
+// requests sent and not answered, full whether the request carries a full
+// batch.
+func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bool) {
+	w.prune(now)
+	w.recover(now)
+	count := len(w.answers) + inflight
+	if w.reqCap > 0 && count >= w.reqCap {
+		if len(w.answers) == 0 {
+			return 0, true
+		}
+		return max(w.answers[0].at.Add(w.length).Sub(now), time.Millisecond), false
+	}
+	if w.execCap > 0 && w.execSum >= w.execCap {
+		return w.execWait(now), false
+	}
+	if w.reqCap > 0 {
+		switch {
+		case 2*count >= w.reqCap:
+			w.scarce = true
+		case 8*count < w.reqCap:
+			w.scarce = false
+		}
+	}
+	if w.scarce && !full {
+		if d := w.last.Add(w.length / time.Duration(w.reqCap)).Sub(now); d > 0 {
+			return d, false
+		}
+	}
+	return 0, false
+}
+
+// execWait is how long until enough answers leave the window to bring
+// the execution time under its budget.
+func (w *window) execWait(now time.Time) time.Duration {
+	sum := w.execSum
+	for _, a := range w.answers {
+		sum -= a.took
+		if sum < w.execCap {
+			return max(a.at.Add(w.length).Sub(now), time.Millisecond)
+		}
+	}
+	return w.length
+}
+
+// started notes that a request started at now.
+func (w *window) started(now time.Time) { w.last = now }
+
+// answered counts a request answered at now after took, less the
+// quickest answer seen (a refused one counts as a request, not as
+// execution time), and applies what the server said (see admission);
+// inflight no longer counts it.
+func (w *window) answered(now time.Time, took time.Duration, inflight int, o reply) {
+	if w.reqCap == 0 && w.execCap == 0 {
+		return
+	}
+	w.prune(now)
+	switch o.throttle {
+	case codeRequestLimit:
+		if n := len(w.answers) + inflight; w.reqCap > 0 && 2*n >= w.reqCap {
+			w.reqCap, w.lowered = max(1, n-max(1, n/50)), now
+		}
+	case codeExecTimeLimit:
+		if w.execCap > 0 && 2*w.execSum >= w.execCap {
+			w.execCap, w.lowered = max(w.execSum-w.execSum/50, time.Millisecond), now
+		}
+	}
+	if o.answered && (!w.floorKnown || took < w.floor) {
+		w.floor, w.floorKnown = took, true
+	}
+	took = max(took-w.floor, 0) // the network's share is no execution
+	if o.throttle != "" {
+		took = 0 // refused before running; it may still count as a request
+	}
+	w.answers = append(w.answers, answer{at: now, took: took})
+	w.execSum += took
+	w.heed(now, inflight, o)
+}
+
+// heed lowers the budgets to what the server says is left, when that is
+// less than what this destination counts as left; it never raises them.
+func (w *window) heed(now time.Time, inflight int, o reply) {
+	if n := len(w.answers) + inflight + o.requestsLeft; o.requestsLeft >= 0 && w.reqCap > 0 && n < w.reqCap {
+		w.reqCap, w.lowered = max(1, n), now
+	}
+	if t := w.execSum + o.execLeft; o.execLeft >= 0 && w.execCap > 0 && t < w.execCap {
+		w.execCap, w.lowered = max(t, time.Millisecond), now
+	}
+}
+
+// recover restores the configured budgets a window after they were last
+// lowered.
+func (w *window) recover(now time.Time) {
+	if !w.lowered.IsZero() && !now.Before(w.lowered.Add(w.length)) {
+		w.reqCap, w.execCap, w.lowered = w.reqCfg, w.execCfg, time.Time{}
+	}
+}
+
+// prune forgets the answers that left the window by now.
+func (w *window) prune(now time.Time) {
+	i := 0
+	for i < len(w.answers) && !w.answers[i].at.Add(w.length).After(now) {
+		w.execSum -= w.answers[i].took
+		i++
+	}
+	if i > 0 {
+		w.answers = append(w.answers[:0], w.answers[i:]...)
+	}
+}
