@@ -214,6 +214,5 @@ func (a *admission) concurrencyLimit() int {
 func (a *admission) budgets() (int, time.Duration) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.win.recover(a.clock.Now())
-	return a.win.reqCap, a.win.execCap
+	return a.win.budgets(a.clock.Now())
 }

@@ -130,15 +130,20 @@ func (c *concurrency) ceiling() int {
 // sliding window.
 type window struct {
 	length           time.Duration
-	reqCfg, reqCap   int           // configured and in force; 0 = off
-	execCfg, execCap time.Duration // configured and in force; 0 = off
-	lowered          time.Time     // when a budget was last lowered
-	answers          []answer      // answered requests within the window, oldest first
-	execSum          time.Duration // their execution time, as estimated
-	floor            time.Duration // the quickest answer yet: the network's share of every request
-	floorKnown       bool
-	last             time.Time // when the last request started
-	scarce           bool      // rule 5 in force
+	reqCfg, reqCap   int           // configured, and in force after 429s; 0 = off
+	execCfg, execCap time.Duration // configured, and in force after 429s; 0 = off
+	lowered          time.Time     // when a 429 last lowered a budget
+	// reqSaid and execSaid are the budgets the x-ms-ratelimit-* headers of
+	// the latest accepted answer imply; -1 when it had none.
+	reqSaid    int
+	execSaid   time.Duration
+	heldSince  time.Time     // when a budget the headers lowered began to hold requests back
+	answers    []answer      // answered requests within the window, oldest first
+	execSum    time.Duration // their execution time, as estimated
+	floor      time.Duration // the quickest answer yet: the network's share of every request
+	floorKnown bool
+	last       time.Time // when the last request started
+	scarce     bool      // rule 5 in force
 }
 
 // answer is a request that counts against the budgets until at+length.

@@ -261,20 +261,25 @@ func TestAdmission429CodesLowerTheirOwnBudget(t *testing.T) {
 	}
 }
 
-// The x-ms-ratelimit-* headers lower a budget to what this destination
-// counts plus what the server says is left, and never raise one.
+// The x-ms-ratelimit-* headers of an accepted answer lower a budget to
+// what this destination counts plus what the server says is left, and
+// never raise one; a 429's headers are not heeded (its code says which
+// limit it hit: a concurrency 429 that says "0 left" must not hold every
+// request for a window).
 func TestAdmissionHeadersOnlyLower(t *testing.T) {
 	tests := []struct {
 		name      string
+		throttle  string
 		reqLeft   int
 		execLeft  time.Duration
 		wantReq   int
 		wantExec  time.Duration
 		configReq int
 	}{
-		{"more left than counted: no change", 500, 500 * time.Second, 100, 100 * time.Second, 100},
-		{"less left: lowered", 10, 20 * time.Second, 12, 22 * time.Second, 100},
-		{"absent: no change", -1, -1, 100, 100 * time.Second, 100},
+		{"more left than counted: no change", "", 500, 500 * time.Second, 100, 100 * time.Second, 100},
+		{"less left: lowered", "", 10, 20 * time.Second, 12, 22 * time.Second, 100},
+		{"absent: no change", "", -1, -1, 100, 100 * time.Second, 100},
+		{"on a concurrency 429: not heeded", codeConcurrencyLimit, 0, 0, 100, 100 * time.Second, 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,12 +290,42 @@ func TestAdmissionHeadersOnlyLower(t *testing.T) {
 			tk := mustAdmit(t, a, true)
 			clock.Advance(2 * time.Second)
 			r := ok
-			r.requestsLeft, r.execLeft = tt.reqLeft, tt.execLeft
+			r.requestsLeft, r.execLeft, r.throttle = tt.reqLeft, tt.execLeft, tt.throttle
 			tk.done(r)
 			if req, exec := a.budgets(); req != tt.wantReq || exec != tt.wantExec {
 				t.Errorf("budgets %d, %v; want %d, %v", req, exec, tt.wantReq, tt.wantExec)
 			}
 		})
+	}
+}
+
+// A budget that only the headers lowered holds requests back for at most
+// probeAfter; then one request goes (the probe), and the next waits
+// again. Its answer's headers replace what the earlier ones said.
+func TestAdmissionHeldByHeadersProbes(t *testing.T) {
+	a, clock := newTestAdmission(t, func(c *Config) {
+		c.Limits = Limits{Requests: 100, ExecutionTime: -1, Window: time.Hour}
+	})
+	mustAdmit(t, a, true).done(ok)
+	r := ok
+	r.requestsLeft = 0
+	mustAdmit(t, a, true).done(r) // the server: nothing left
+	if d, blocked := waitsFor(a, true); d != probeAfter || blocked {
+		t.Fatalf("waits %v (for an answer %v), want %v: held by the headers, until a probe", d, blocked, probeAfter)
+	}
+	clock.Advance(probeAfter)
+	probe := mustAdmit(t, a, true)
+	if d, _ := waitsFor(a, true); d != probeAfter {
+		t.Errorf("after the probe: waits %v, want %v", d, probeAfter)
+	}
+	r.requestsLeft = 50
+	probe.done(r)
+	if req, _ := a.budgets(); req != 53 {
+		t.Errorf("budget %d, want 53: the probe's headers (3 counted, 50 left) replace the earlier ones", req)
+	}
+	mustAdmit(t, a, true).done(ok)
+	if req, _ := a.budgets(); req != 100 {
+		t.Errorf("budget %d, want the configured 100: the latest answer had no headers", req)
 	}
 }
 

@@ -31,10 +31,17 @@ func (l Limits) withDefaults() Limits {
 }
 
 func newWindow(l Limits) window {
-	w := window{length: l.Window, reqCfg: max(l.Requests, 0), execCfg: max(l.ExecutionTime, 0)}
+	w := window{length: l.Window, reqCfg: max(l.Requests, 0), execCfg: max(l.ExecutionTime, 0), reqSaid: -1, execSaid: -1}
 	w.reqCap, w.execCap = w.reqCfg, w.execCfg
 	return w
 }
+
+// probeAfter bounds how long a budget that only the x-ms-ratelimit-*
+// headers lowered holds requests back: then one request goes, and the
+// server's answer says what is true (new headers, or a 429 whose
+// Retry-After pauses every sender). Headers that are wrong, or a server
+// whose window is shorter than Limits.Window, cannot stall a run.
+const probeAfter = time.Second
 
 // wait returns how long a request must wait for the budgets (rules 3 to
 // 5), or blocked when it must wait for an answer instead; inflight is the
@@ -46,12 +53,15 @@ func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bo
 	count := len(w.answers) + inflight
 	if w.reqCap > 0 && count >= w.reqCap {
 		if len(w.answers) == 0 {
-			return 0, true
+			return 0, true // every request counted is in flight: an answer frees one
 		}
 		return max(w.answers[0].at.Add(w.length).Sub(now), time.Millisecond), false
 	}
 	if w.execCap > 0 && w.execSum >= w.execCap {
-		return w.execWait(now), false
+		return w.execWait(now, w.execCap), false
+	}
+	if d, blocked := w.heldBySaid(now, count); d > 0 || blocked {
+		return d, blocked
 	}
 	if w.reqCap > 0 {
 		switch {
@@ -69,13 +79,42 @@ func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bo
 	return 0, false
 }
 
+// heldBySaid holds a request back while the budgets the headers imply are
+// spent: until what they count leaves the window, but at most probeAfter
+// since they began to hold requests back; then this request goes as the
+// probe.
+func (w *window) heldBySaid(now time.Time, count int) (time.Duration, bool) {
+	var d time.Duration
+	switch {
+	case w.reqSaid >= 0 && w.reqCap > 0 && count >= w.reqSaid:
+		if len(w.answers) == 0 {
+			return 0, true
+		}
+		d = w.answers[0].at.Add(w.length).Sub(now)
+	case w.execSaid >= 0 && w.execCap > 0 && w.execSum >= w.execSaid:
+		d = w.execWait(now, w.execSaid)
+	default:
+		w.heldSince = time.Time{}
+		return 0, false
+	}
+	if w.heldSince.IsZero() {
+		w.heldSince = now
+	}
+	probe := w.heldSince.Add(probeAfter).Sub(now)
+	if probe <= 0 {
+		w.heldSince = time.Time{}
+		return 0, false
+	}
+	return max(min(d, probe), time.Millisecond), false
+}
+
 // execWait is how long until enough answers leave the window to bring
-// the execution time under its budget.
-func (w *window) execWait(now time.Time) time.Duration {
+// the execution time under budget.
+func (w *window) execWait(now time.Time, budget time.Duration) time.Duration {
 	sum := w.execSum
 	for _, a := range w.answers {
 		sum -= a.took
-		if sum < w.execCap {
+		if sum < budget {
 			return max(a.at.Add(w.length).Sub(now), time.Millisecond)
 		}
 	}
@@ -113,22 +152,42 @@ func (w *window) answered(now time.Time, took time.Duration, inflight int, o rep
 	}
 	w.answers = append(w.answers, answer{at: now, took: took})
 	w.execSum += took
-	w.heed(now, inflight, o)
-}
-
-// heed lowers the budgets to what the server says is left, when that is
-// less than what this destination counts as left; it never raises them.
-func (w *window) heed(now time.Time, inflight int, o reply) {
-	if n := len(w.answers) + inflight + o.requestsLeft; o.requestsLeft >= 0 && w.reqCap > 0 && n < w.reqCap {
-		w.reqCap, w.lowered = max(1, n), now
-	}
-	if t := w.execSum + o.execLeft; o.execLeft >= 0 && w.execCap > 0 && t < w.execCap {
-		w.execCap, w.lowered = max(t, time.Millisecond), now
+	if o.answered && o.throttle == "" {
+		w.heed(inflight, o)
 	}
 }
 
-// recover restores the configured budgets a window after they were last
-// lowered.
+// heed notes the budgets the headers of an accepted answer imply: what
+// this destination counts plus what the server says is left. They only
+// ever hold requests back (heldBySaid), never beyond the budgets in force;
+// the next accepted answer replaces them. A refused request's headers are
+// not heeded: its code says which limit it hit.
+func (w *window) heed(inflight int, o reply) {
+	w.reqSaid, w.execSaid = -1, -1
+	if o.requestsLeft >= 0 {
+		w.reqSaid = max(1, len(w.answers)+inflight+o.requestsLeft)
+	}
+	if o.execLeft >= 0 {
+		w.execSaid = max(w.execSum+o.execLeft, time.Millisecond)
+	}
+}
+
+// budgets returns the request and execution budgets in force, the
+// headers' included (0 = off).
+func (w *window) budgets(now time.Time) (int, time.Duration) {
+	w.recover(now)
+	req, exec := w.reqCap, w.execCap
+	if w.reqSaid >= 0 && req > 0 {
+		req = min(req, w.reqSaid)
+	}
+	if w.execSaid >= 0 && exec > 0 {
+		exec = min(exec, w.execSaid)
+	}
+	return req, exec
+}
+
+// recover restores the configured budgets a window after a 429 last
+// lowered them.
 func (w *window) recover(now time.Time) {
 	if !w.lowered.IsZero() && !now.Before(w.lowered.Add(w.length)) {
 		w.reqCap, w.execCap, w.lowered = w.reqCfg, w.execCfg, time.Time{}
