@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/numora/numora-connector/destinations/breaker"
 	"github.com/numora/numora-connector/retry"
 )
 
@@ -71,28 +72,24 @@ import (
 // HalfOpenRequests probe calls may go: as many successes close it, one
 // failure opens it again.
 type admission struct {
-	clock  retry.Clock
-	name   string // the environment, for the breaker's log lines
-	logger *slog.Logger
+	clock retry.Clock
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced when a slot frees or a budget changes
 	pause   pause
 	conc    concurrency
 	win     window
-	brk     breaker
+	brk     *breaker.Breaker[*response] // safe on its own: not under mu
 }
 
 // newAdmission returns the admission of a defaulted Config.
 func newAdmission(cfg Config, logger *slog.Logger) *admission {
 	return &admission{
 		clock:   cfg.Clock,
-		name:    cfg.OrgURL,
-		logger:  logger,
 		changed: make(chan struct{}),
 		conc:    concurrency{limit: min(cfg.InitialConcurrency, cfg.MaxConcurrency), max: cfg.MaxConcurrency},
 		win:     newWindow(cfg.Limits),
-		brk:     breaker{cfg: cfg.Breaker},
+		brk:     newBreaker(cfg, logger),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/numora/numora-connector/destinations/breaker"
 	"github.com/numora/numora-connector/retry"
 	"github.com/numora/numora-connector/secret"
 )
@@ -130,20 +131,10 @@ type Config struct {
 }
 
 // BreakerConfig configures the circuit breaker that stops a run fast when
-// Dataverse is down. Only transient failures count: 5xx, 429 after retries,
-// network errors and timeouts; validation errors do not.
-type BreakerConfig struct {
-	// Failures is the number of consecutive failed requests (each after its
-	// retries) that opens the breaker; default 5. Negative disables the
-	// breaker.
-	Failures int `yaml:"failures"`
-	// OpenTimeout is how long the breaker stays open before letting probe
-	// requests through; default 30s.
-	OpenTimeout time.Duration `yaml:"open_timeout"`
-	// HalfOpenRequests is the number of probe requests allowed while half
-	// open; that many successes close the breaker; default 1.
-	HalfOpenRequests int `yaml:"half_open_requests"`
-}
+// Dataverse is down (see admission). Only transient failures count: 5xx,
+// 429 after retries, network errors and timeouts; validation errors do
+// not. Zero fields take breaker.Config's defaults.
+type BreakerConfig = breaker.Config
 
 // String describes the configuration without secrets.
 func (c Config) String() string {
@@ -200,7 +191,7 @@ func (c Config) withDefaults() Config {
 	c.TokenTimeout = orDefaultDuration(c.TokenTimeout, 30*time.Second)
 	c.LookupTTL = orDefaultDuration(c.LookupTTL, 10*time.Minute)
 	c.Retry = c.Retry.Normalize()
-	c.Breaker = c.Breaker.withDefaults()
+	c.Breaker = c.Breaker.WithDefaults()
 	c.MaxConcurrency = clamp(c.MaxConcurrency, hardMaxConcurrency, 1, hardMaxConcurrency)
 	c.InitialConcurrency = clamp(c.InitialConcurrency, 4, 1, c.MaxConcurrency)
 	c.Limits = c.Limits.withDefaults()
@@ -218,17 +209,6 @@ func (c Config) inferAuth() AuthMode {
 		return AuthClientCertificate
 	}
 	return ""
-}
-
-func (b BreakerConfig) withDefaults() BreakerConfig {
-	if b.Failures == 0 {
-		b.Failures = 5
-	}
-	b.OpenTimeout = orDefaultDuration(b.OpenTimeout, 30*time.Second)
-	if b.HalfOpenRequests <= 0 {
-		b.HalfOpenRequests = 1
-	}
-	return b
 }
 
 // validate returns every problem of a defaulted config, one per line.

@@ -152,7 +152,7 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 		return nil, fmt.Errorf("dynamics365: building request: %w", err)
 	}
 	d.setHeaders(hr, req)
-	start := time.Now()
+	start := d.clock.Now()
 	res, err := d.http.Do(hr)
 	if err != nil {
 		d.logger.DebugContext(ctx, "dynamics365: no response", slog.String("method", req.method),
@@ -161,7 +161,7 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 	}
 	d.logger.DebugContext(ctx, "dynamics365: response", slog.String("method", req.method),
 		slog.String("url", redactURL(req.url)), slog.Int("status", res.StatusCode),
-		slog.String("request_id", requestID(res.Header)), slog.Duration("elapsed", time.Since(start)))
+		slog.String("request_id", requestID(res.Header)), slog.Duration("elapsed", d.clock.Now().Sub(start)))
 	defer res.Body.Close()
 	limit := int64(maxResponseBody)
 	if res.StatusCode >= 400 && !isMultipart(res.Header) {
