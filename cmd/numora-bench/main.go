@@ -92,6 +92,9 @@ type benchOptions struct {
 	execModeTime time.Duration
 	// announceLimits tells the connector the limits in the limited modes.
 	announceLimits bool
+	// batchDocuments is the connector's dynamics.batch_documents; 0 = its
+	// default.
+	batchDocuments int
 }
 
 // run measures each mode and the baseline, prints the table and returns
@@ -160,6 +163,7 @@ func (b *bench) flags(args []string) (benchOptions, int, bool) {
 	fs.DurationVar(&o.limits.Window, "limit-window", 10*time.Second, "limited mode: the sliding window")
 	fs.DurationVar(&o.execModeTime, "exec-mode-time", 20*time.Millisecond, "exec mode: server execution time per operation")
 	fs.BoolVar(&o.announceLimits, "announce-limits", true, "tell the connector the emulator's limits (dynamics.limits; none in open mode)")
+	fs.IntVar(&o.batchDocuments, "batch-documents", 0, "the connector's dynamics.batch_documents: documents one $batch may carry (1 turns coalescing off; 0: its default)")
 	switch err := fs.Parse(args); {
 	case errors.Is(err, flag.ErrHelp):
 		return o, exitOK, false

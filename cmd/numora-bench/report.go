@@ -56,8 +56,8 @@ func benchMode(ctx context.Context, o benchOptions, m mode, p *progress) (benchR
 	}
 	defer env.close()
 	var args []string
-	if o.announceLimits {
-		if args, err = env.announce(spec.limits); err != nil {
+	if o.announceLimits || o.batchDocuments > 0 {
+		if args, err = env.configure(o.announceLimits, spec.limits, o.batchDocuments); err != nil {
 			return benchRow{}, err
 		}
 	}
@@ -139,6 +139,9 @@ func (r *benchReport) write(w io.Writer) {
 			"exec mode: the same without the request limit, execution %v per operation\n\n", l.Concurrent, l.Requests, l.ExecTime, l.Window, o.announceLimits, o.execModeTime)
 	} else {
 		fmt.Fprintln(w)
+	}
+	if o.batchDocuments > 0 {
+		fmt.Fprintf(w, "documents per $batch: at most %d (dynamics.batch_documents)\n\n", o.batchDocuments)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tdocs\tfailed\tdocs/s\tDV req/doc\tNumora req/doc\t429s\telapsed\tideal\tbound by\telapsed/ideal\t"+

@@ -41,8 +41,17 @@ func (p *pendingSet) finish(answers []partResponse, reqID string, err error) {
 // only when they had to wait anyway (a pause, the concurrency limit, a
 // spent budget, or a scarce request budget: admission rule 5).
 type queue struct {
+	size  int // the most change sets one $batch carries; 0 = MaxBatchDocuments
 	mu    sync.Mutex
 	items []*pendingSet
+}
+
+// most returns the most change sets one $batch carries.
+func (q *queue) most() int {
+	if q.size <= 0 {
+		return MaxBatchDocuments
+	}
+	return q.size
 }
 
 func (q *queue) push(p *pendingSet) {
@@ -71,13 +80,13 @@ func (q *queue) holds(p *pendingSet) bool {
 }
 
 // take removes and returns the oldest change sets that fit one $batch: at
-// most MaxBatchDocuments, and at most maxChangeSetOps operations unless
+// most q.most(), and at most maxChangeSetOps operations unless
 // the first alone has more.
 func (q *queue) take() []*pendingSet {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n, ops := 0, 0
-	for n < len(q.items) && n < MaxBatchDocuments {
+	for n < len(q.items) && n < q.most() {
 		k := len(q.items[n].cs.parts)
 		if n > 0 && ops+k > maxChangeSetOps {
 			break
@@ -99,12 +108,12 @@ func (q *queue) full() bool {
 	defer q.mu.Unlock()
 	ops := 0
 	for n, p := range q.items {
-		if n == MaxBatchDocuments || (n > 0 && ops+len(p.cs.parts) > maxChangeSetOps) {
+		if n == q.most() || (n > 0 && ops+len(p.cs.parts) > maxChangeSetOps) {
 			return true
 		}
 		ops += len(p.cs.parts)
 	}
-	return len(q.items) >= MaxBatchDocuments
+	return len(q.items) >= q.most()
 }
 
 // submit sends a document's change set, alone or in a $batch with others

@@ -118,6 +118,10 @@ type Config struct {
 	// from its first request; zero fields are Microsoft's defaults (6,000
 	// requests and 20 minutes of execution per 300 s).
 	Limits Limits `yaml:"limits"`
+	// BatchDocuments is how many documents waiting at the same time one
+	// $batch may carry, each in its own change set; default and at most
+	// MaxBatchDocuments. 1 sends every document in a $batch of its own.
+	BatchDocuments int `yaml:"batch_documents"`
 	// LookupTTL is how long lookup answers (including "not found") are
 	// reused; default 10m.
 	LookupTTL time.Duration `yaml:"lookup_ttl"`
@@ -195,6 +199,7 @@ func (c Config) withDefaults() Config {
 	c.MaxConcurrency = clamp(c.MaxConcurrency, hardMaxConcurrency, 1, hardMaxConcurrency)
 	c.InitialConcurrency = clamp(c.InitialConcurrency, 4, 1, c.MaxConcurrency)
 	c.Limits = c.Limits.withDefaults()
+	c.BatchDocuments = clamp(c.BatchDocuments, MaxBatchDocuments, 1, MaxBatchDocuments)
 	if c.Clock == nil {
 		c.Clock = retry.SystemClock{}
 	}

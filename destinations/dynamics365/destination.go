@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		base:        cfg.OrgURL + "/api/data/" + cfg.APIVersion + "/",
 		tokens:      newTokenSource(lifetime, cred, tokenScope(cfg.OrgURL), cfg.TokenTimeout, forceRefreshable(cfg)),
 		admit:       newAdmission(cfg, logger),
+		queue:       queue{size: cfg.BatchDocuments},
 		logger:      logger,
 		clock:       cfg.Clock,
 		cancel:      cancel,
