@@ -59,18 +59,25 @@ import (
 //   - a concurrency 429 halves the concurrency limit (rule 2);
 //   - x-ms-ratelimit-burst-remaining-xrm-requests and
 //     x-ms-ratelimit-time-remaining-xrm-requests, which Microsoft documents
-//     as debugging aids, lower the budgets to what this destination counts
-//     plus what the server says is left, when that is less.
+//     as debugging aids, are read from accepted answers only (a 429's code
+//     says which limit it hit): they lower the budgets to what this
+//     destination counts plus what the server says is left, when that is
+//     less, until the next accepted answer's headers replace them. A
+//     budget only they lowered holds requests back for at most probeAfter
+//     (1 s); then one request goes, and its answer says what is true (new
+//     headers, or a 429 whose Retry-After pauses every sender, rule 1).
 //
-// A lowered budget returns to its configured value after a window in
-// which nothing lowered it.
+// A budget a 429 lowered returns to its configured value after a window
+// in which no 429 lowered it. No rule waits for an event that may not
+// come: a request blocked for an answer waits only while one is in
+// flight; every other wait is a time, at most a window.
 //
-// The circuit breaker counts calls, each after its retries: Failures
-// consecutive calls that failed transiently (5xx, 429, network errors,
-// timeouts; not refusals such as validation errors) open it; for
-// OpenTimeout every call fails at once with ErrCircuitOpen; then
-// HalfOpenRequests probe calls may go: as many successes close it, one
-// failure opens it again.
+// The circuit breaker (package destinations/breaker) counts calls, each
+// after its retries: Failures consecutive calls that failed transiently
+// (5xx, 429, network errors, timeouts; not refusals such as validation
+// errors) open it; for OpenTimeout every call fails at once with
+// ErrCircuitOpen; then HalfOpenRequests probe calls may go: as many
+// successes close it, one failure opens it again.
 type admission struct {
 	clock retry.Clock
 
