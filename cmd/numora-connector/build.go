@@ -102,20 +102,10 @@ func newDynamics(ctx context.Context, cfg *config, log *slog.Logger, x extras) (
 }
 
 // newSalesforce builds the Salesforce destination from the "salesforce:"
-// settings. It reads the labels of choice columns from the rules' record
-// specs (the plan carries option values), so it takes the rules in use, or
-// loads the configured file.
+// settings.
 func newSalesforce(_ context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
 	sc := cfg.Salesforce.Config
 	sc.HTTPClient, sc.Logger = x.httpClient, log
-	rules := x.rules
-	if rules == nil {
-		var err error
-		if rules, err = mapping.Load(cfg.Mappings); err != nil {
-			return nil, rulesFileError(err)
-		}
-	}
-	sc.Specs = rules.Records()
 	dst, err := salesforce.New(sc)
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
