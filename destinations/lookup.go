@@ -50,3 +50,12 @@ func MatchText(cols []mapping.Column, literal func(mapping.Value) (string, error
 	}
 	return "with " + strings.Join(parts, " and ")
 }
+
+// RecordLabel names a plan record in messages: "invoice (Invoice__c)", or
+// with its line item "line li_3 (new_vendorinvoicelines)".
+func RecordLabel(rec *mapping.Record) string {
+	if rec.ItemID != "" {
+		return rec.Name + " " + rec.ItemID + " (" + rec.Entity + ")"
+	}
+	return rec.Name + " (" + rec.Entity + ")"
+}

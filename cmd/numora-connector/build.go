@@ -52,33 +52,54 @@ func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
 }
 
 // destinationKind is a destination the CLI can build: its name in the
-// settings ("destination:") and how to build it from the configuration.
+// settings ("destination:"), the service it writes to (for messages), its
+// service URL setting (the environment variable and settings key named
+// when it is missing), and how to build it from the configuration.
 type destinationKind struct {
-	name  string
-	build func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
+	name, service  string
+	urlEnv, urlKey string
+	url            func(cfg *config) string
+	build          func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
 }
 
-// destinationKinds lists the destinations; adding one is its package, its
-// settings section in config, and one line here.
+// destinationKinds lists the destinations, the default first; adding one
+// is its package, its settings section in config, and one line here.
 func destinationKinds() []destinationKind {
 	return []destinationKind{
-		{"dynamics365", newDynamics},
-		{"salesforce", newSalesforce},
+		{"dynamics365", "Dataverse", "DYNAMICS_URL", "dynamics.url", func(c *config) string { return c.Dynamics.OrgURL }, newDynamics},
+		{"salesforce", "Salesforce", "SALESFORCE_MY_DOMAIN_URL", "salesforce.my_domain_url", func(c *config) string { return c.Salesforce.MyDomainURL }, newSalesforce},
 	}
+}
+
+// destinationKindOf returns the kind the settings name (default the
+// first), ok false when none has that name.
+func destinationKindOf(cfg *config) (destinationKind, bool) {
+	kinds := destinationKinds()
+	name := cmp.Or(cfg.Destination, kinds[0].name)
+	for _, k := range kinds {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return destinationKind{name: name, service: name, url: func(*config) string { return "" }}, false
 }
 
 // newDestination builds the destination the settings name (default
 // dynamics365).
 func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
-	name := cmp.Or(cfg.Destination, "dynamics365")
+	if k, ok := destinationKindOf(cfg); ok {
+		return k.build(ctx, cfg, log, x)
+	}
+	return nil, &usageError{msg: fmt.Sprintf("destination %q: want one of %s", cfg.Destination, destinationNames())}
+}
+
+// destinationNames lists the destinations' names for messages.
+func destinationNames() string {
 	var names []string
 	for _, k := range destinationKinds() {
-		if k.name == name {
-			return k.build(ctx, cfg, log, x)
-		}
 		names = append(names, k.name)
 	}
-	return nil, &usageError{msg: fmt.Sprintf("destination %q: want one of %s", name, strings.Join(names, ", "))}
+	return strings.Join(names, ", ")
 }
 
 // closeDestination releases what a destination holds, if anything.

@@ -302,12 +302,7 @@ func (w *docWrite) recordError(r *recWrite, code, msg string) error {
 
 // recordLabel names a record in messages: "invoice (new_vendorinvoices)" or
 // "line li_3 (new_vendorinvoicelines)".
-func recordLabel(rec *mapping.Record) string {
-	if rec.ItemID != "" {
-		return rec.Name + " " + rec.ItemID + " (" + rec.Entity + ")"
-	}
-	return rec.Name + " (" + rec.Entity + ")"
-}
+func recordLabel(rec *mapping.Record) string { return destinations.RecordLabel(rec) }
 
 // contentID is the record's Content-ID in its change set.
 func (r *recWrite) contentID() string { return strconv.Itoa(r.idBase + r.index + 1) }

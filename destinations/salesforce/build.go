@@ -38,12 +38,7 @@ type recWrite struct {
 func (r *recWrite) ref() string { return "r" + strconv.Itoa(r.idx) }
 
 // label names the record in messages: "line 2 (Invoice_Line__c)".
-func (r *recWrite) label() string {
-	if r.rec.ItemID != "" {
-		return fmt.Sprintf("%s %s (%s)", r.rec.Name, r.rec.ItemID, r.rec.Entity)
-	}
-	return fmt.Sprintf("%s (%s)", r.rec.Name, r.rec.Entity)
-}
+func (r *recWrite) label() string { return destinations.RecordLabel(r.rec) }
 
 // docWrite is one document's delivery being prepared or sent.
 type docWrite struct {
