@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"regexp"
-	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -93,10 +92,6 @@ func (l *loader) columns(rr *recordRule, n *yaml.Node, sc scope) {
 				rr.uses |= b.uses()
 			}
 			continue
-		}
-		if name != strings.ToLower(name) {
-			l.warnf(e.key, "column %q has upper-case letters: Dataverse column names are lower case "+
-				"(only navigation properties, used with ref or lookup, keep their case)", name)
 		}
 		if v := l.value(name, e.val, sc); v != nil {
 			rr.columns = append(rr.columns, v)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,14 +61,19 @@ type destinationKind struct {
 	urlEnv, urlKey string
 	url            func(cfg *config) string
 	build          func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
+	// rulesWarnings, if set, notes doubtful rules for this destination
+	// (offline; validate --online checks against the CRM itself).
+	rulesWarnings func(specs []mapping.RecordSpec) []mapping.Problem
 }
 
 // destinationKinds lists the destinations, the default first; adding one
-// is its package, its settings section in config, and one line here.
+// is its package, its settings section in config, and one entry here.
 func destinationKinds() []destinationKind {
 	return []destinationKind{
-		{"dynamics365", "Dataverse", "DYNAMICS_URL", "dynamics.url", func(c *config) string { return c.Dynamics.OrgURL }, newDynamics},
-		{"salesforce", "Salesforce", "SALESFORCE_MY_DOMAIN_URL", "salesforce.my_domain_url", func(c *config) string { return c.Salesforce.MyDomainURL }, newSalesforce},
+		{name: "dynamics365", service: "Dataverse", urlEnv: "DYNAMICS_URL", urlKey: "dynamics.url",
+			url: func(c *config) string { return c.Dynamics.OrgURL }, build: newDynamics, rulesWarnings: dynamics365.RulesWarnings},
+		{name: "salesforce", service: "Salesforce", urlEnv: "SALESFORCE_MY_DOMAIN_URL", urlKey: "salesforce.my_domain_url",
+			url: func(c *config) string { return c.Salesforce.MyDomainURL }, build: newSalesforce},
 	}
 }
 
@@ -144,10 +150,23 @@ func loadRules(cfg *config, log *slog.Logger, x extras) (*mapping.Rules, error) 
 			return nil, rulesFileError(err)
 		}
 	}
-	for _, w := range rules.Warnings() {
+	for _, w := range rulesWarnings(cfg, rules) {
 		log.Warn("mapping rules: " + w.String())
 	}
 	return rules, nil
+}
+
+// rulesWarnings are the rules' own warnings and the configured
+// destination's notes on them, in file order.
+func rulesWarnings(cfg *config, rules *mapping.Rules) []mapping.Problem {
+	ws := rules.Warnings()
+	if k, ok := destinationKindOf(cfg); ok && k.rulesWarnings != nil {
+		ws = append(ws, k.rulesWarnings(rules.Records())...)
+	}
+	slices.SortStableFunc(ws, func(a, b mapping.Problem) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
+	return ws
 }
 
 // concurrency is the number of documents in flight.

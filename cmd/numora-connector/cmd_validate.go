@@ -41,7 +41,7 @@ func (a *app) cmdValidate(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail("validate", err)
 	}
-	for _, w := range rules.Warnings() {
+	for _, w := range rulesWarnings(cfg, rules) {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
 	if *online {
