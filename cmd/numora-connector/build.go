@@ -53,11 +53,13 @@ func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
 }
 
 // destinationKind is a destination the CLI can build: its name in the
-// settings ("destination:"), the service it writes to (for messages), its
-// service URL setting (the environment variable and settings key named
-// when it is missing), and how to build it from the configuration.
+// settings ("destination:"), the service it writes to (for messages), what
+// a passed check proved, its service URL setting (the environment variable
+// and settings key named when it is missing), and how to build it from the
+// configuration.
 type destinationKind struct {
 	name, service  string
+	checked        string
 	urlEnv, urlKey string
 	url            func(cfg *config) string
 	build          func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
@@ -70,10 +72,12 @@ type destinationKind struct {
 // is its package, its settings section in config, and one entry here.
 func destinationKinds() []destinationKind {
 	return []destinationKind{
-		{name: "dynamics365", service: "Dataverse", urlEnv: "DYNAMICS_URL", urlKey: "dynamics.url",
-			url: func(c *config) string { return c.Dynamics.OrgURL }, build: newDynamics, rulesWarnings: dynamics365.RulesWarnings},
-		{name: "salesforce", service: "Salesforce", urlEnv: "SALESFORCE_MY_DOMAIN_URL", urlKey: "salesforce.my_domain_url",
-			url: func(c *config) string { return c.Salesforce.MyDomainURL }, build: newSalesforce},
+		{name: "dynamics365", service: "Dataverse", checked: "signed in to Entra ID, WhoAmI answered",
+			urlEnv: "DYNAMICS_URL", urlKey: "dynamics.url", url: func(c *config) string { return c.Dynamics.OrgURL },
+			build: newDynamics, rulesWarnings: dynamics365.RulesWarnings},
+		{name: "salesforce", service: "Salesforce", checked: "token obtained, API answered",
+			urlEnv: "SALESFORCE_MY_DOMAIN_URL", urlKey: "salesforce.my_domain_url", url: func(c *config) string { return c.Salesforce.MyDomainURL },
+			build: newSalesforce},
 	}
 }
 
