@@ -139,17 +139,30 @@ func allDigits(s string) bool {
 func checkLimits(plan *mapping.Plan) error {
 	for i := range plan.Records {
 		rec := &plan.Records[i]
-		cols := append(append([]mapping.Column(nil), rec.Columns...), rec.Key.Columns...)
+		if err := checkYears(rec, rec.Columns); err != nil {
+			return err
+		}
+		if err := checkYears(rec, rec.Key.Columns); err != nil {
+			return err
+		}
 		for _, b := range rec.Binds {
-			if b.Lookup != nil {
-				cols = append(cols, b.Lookup.Match...)
+			if b.Lookup == nil {
+				continue
+			}
+			if err := checkYears(rec, b.Lookup.Match); err != nil {
+				return err
 			}
 		}
-		for _, c := range cols {
-			if y, ok := year(c.Value); ok && (y < minYear || y > maxYear) {
-				return permanent(codeOutOfRange, fmt.Sprintf("%s: column %s: %q is outside the years Dataverse accepts (%d-%d)",
-					recordLabel(rec), c.Name, c.Value.Text(), minYear, maxYear))
-			}
+	}
+	return nil
+}
+
+// checkYears refuses the first of cols whose year Dataverse cannot store.
+func checkYears(rec *mapping.Record, cols []mapping.Column) error {
+	for _, c := range cols {
+		if y, ok := year(c.Value); ok && (y < minYear || y > maxYear) {
+			return permanent(codeOutOfRange, fmt.Sprintf("%s: column %s: %q is outside the years Dataverse accepts (%d-%d)",
+				recordLabel(rec), c.Name, c.Value.Text(), minYear, maxYear))
 		}
 	}
 	return nil
@@ -163,8 +176,9 @@ func year(v mapping.Value) (int, bool) {
 	case v.Type == mapping.TypeDateTime:
 		return v.Time().Year(), true
 	case v.Type == mapping.TypeDate:
-		y, err := strconv.Atoi(strings.SplitN(v.Text(), "-", 2)[0])
-		return y, err == nil
+		y, _, _ := strings.Cut(v.Text(), "-")
+		n, err := strconv.Atoi(y)
+		return n, err == nil
 	}
 	return 0, false
 }

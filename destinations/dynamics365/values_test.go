@@ -1,8 +1,10 @@
 package dynamics365
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +92,27 @@ func TestCheckLimits(t *testing.T) {
 		if !errors.As(err, &de) || de.Code != codeOutOfRange || de.Class != destinations.Permanent || !strings.Contains(de.Message, tt.want) {
 			t.Errorf("%s: got %v, want permanent %s %q", tt.v.Text(), err, codeOutOfRange, tt.want)
 		}
+	}
+}
+
+// Deliver, Preview and Rehearse refuse such a plan before any request.
+func TestOutOfRangeYearFailsBeforeSending(t *testing.T) {
+	d, s, _ := emu(t, nil)
+	plan := invoicePlan(mapping.ModeUpsert, "INV-1", mapping.OnMissingFail)
+	plan.Records[0].Columns = append(plan.Records[0].Columns, mapping.Column{Name: "new_invoicedate", Value: mapping.DateValue("1700-01-01")})
+	_, err := d.Deliver(context.Background(), plan)
+	var de *destinations.Error
+	if !errors.As(err, &de) || de.Code != codeOutOfRange || de.Class != destinations.Permanent ||
+		de.Message != `invoice (new_vendorinvoices): column new_invoicedate: "1700-01-01" is outside the years Dataverse accepts (1753-9999)` {
+		t.Fatalf("Deliver: %v", err)
+	}
+	if err := d.Preview(context.Background(), plan, io.Discard); destinations.Classify(err) != destinations.Permanent {
+		t.Errorf("Preview: %v, want permanent", err)
+	}
+	if err := d.Rehearse(context.Background(), plan, io.Discard); destinations.Classify(err) != destinations.Permanent {
+		t.Errorf("Rehearse: %v, want permanent", err)
+	}
+	if n := len(s.Requests()); n != 0 {
+		t.Errorf("%d requests for a plan refused before sending, want none", n)
 	}
 }
