@@ -31,7 +31,6 @@ type Destination struct {
 	rand    func() float64
 	objects describeCache
 	lookups lookupCache
-	choices choiceLabels
 }
 
 // Interface guards.
@@ -70,7 +69,6 @@ func New(cfg Config) (*Destination, error) {
 		breaker: newBreaker(cfg.MyDomainURL, cfg.Breaker, cfg.Clock, cfg.Logger),
 		rand:    rand.Float64,
 		lookups: lookupCache{ttl: cfg.LookupTTL},
-		choices: newChoiceLabels(cfg.Specs),
 	}
 	return d, nil
 }
