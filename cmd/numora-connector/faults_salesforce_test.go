@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -183,6 +184,47 @@ func TestFaultSalesforceOutage(t *testing.T) {
 	}
 	logEnds(t, f, n)
 	f.sb.sf.ClearFaults()
+	f.drain(t, 2)
+	logEnds(t, f, f.checkSalesforce(t))
+	f.checkAgainstBaseline(t)
+}
+
+// TestFaultSalesforceAPIReserve: when the pass starts, the org's daily API
+// allocation is 30 requests above the reserve the settings keep for
+// others (api_reserve: 1000). One document at a time, the pass delivers
+// until Sforce-Limit-Info shows the reserve reached, then writes nothing
+// more: at most the document in flight sends its write, the summary names
+// the allocation, the exit code is 1, and the documents not delivered are
+// still in the outbox. A day later (the allocation recovered) the next
+// pass delivers them, as without faults.
+func TestFaultSalesforceAPIReserve(t *testing.T) {
+	t.Parallel()
+	const max, reserve, margin = 100000, 1000, 30
+	f := newSFFaultEnv(t, sfFastConfig(fmt.Sprintf("api_reserve: %d", reserve)))
+	f.sb.sf.SetUsage(max-reserve-margin, max)
+	p := f.pass(t, "--concurrency", "1")
+	if p.code != exitProblems || !strings.Contains(p.stdout, "daily API allocation is nearly used up") {
+		t.Fatalf("want exit 1 naming the daily allocation: %v", p.result)
+	}
+	n := f.checkSalesforce(t)
+	if n.succeeded == 0 || n.succeeded == 21 {
+		t.Errorf("ends %+v: want some documents delivered before the reserve, not all", n)
+	}
+	reqs := f.sb.sf.Requests()
+	writes := 0
+	for _, r := range reqs[min(margin, len(reqs)):] { // sent once the reserve was reached
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/composite") {
+			writes++
+		}
+	}
+	if writes > 1 {
+		t.Errorf("%d writes after the reserve was reached, want at most the one in flight", writes)
+	}
+	if used, _ := f.sb.sf.Usage(); max-used < reserve-10 {
+		t.Errorf("%d requests left of the reserve of %d", max-used, reserve)
+	}
+	logEnds(t, f, n)
+	f.sb.sf.SetUsage(0, max)
 	f.drain(t, 2)
 	logEnds(t, f, f.checkSalesforce(t))
 	f.checkAgainstBaseline(t)
