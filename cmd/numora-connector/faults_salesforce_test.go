@@ -229,3 +229,36 @@ func TestFaultSalesforceAPIReserve(t *testing.T) {
 	logEnds(t, f, f.checkSalesforce(t))
 	f.checkAgainstBaseline(t)
 }
+
+// TestFaultSalesforceAllocationExhausted: with the reserve disabled
+// (api_reserve: -1) the org's daily allocation runs out 20 requests into
+// the pass, and Salesforce answers 403 REQUEST_LIMIT_EXCEEDED
+// (TotalRequests) to everything. That answer is not retried: each
+// document it hits costs one request and is left for retry, and after five
+// the breaker stops the pass (exit 1). Once the allocation is back, the
+// next pass delivers them, as without faults.
+func TestFaultSalesforceAllocationExhausted(t *testing.T) {
+	t.Parallel()
+	const max, margin = 100000, 20
+	f := newSFFaultEnv(t, sfFastConfig("api_reserve: -1"))
+	f.sb.sf.SetUsage(max-margin, max)
+	p := f.pass(t, "--concurrency", "1")
+	if p.code != exitProblems || p.sum == nil || p.sum.Stop != "circuit_open" {
+		t.Fatalf("want exit 1, the breaker open: %v", p.result)
+	}
+	refused := 0
+	for _, e := range p.sum.Entries {
+		if e.ErrorCode == "crm_403_request_limit_exceeded" {
+			refused++
+		}
+	}
+	if after := len(f.sb.sf.Requests()) - margin; refused != 5 || after != refused {
+		t.Errorf("%d documents refused for the daily limit with %d requests after it ran out: want 5 and 5 "+
+			"(the breaker's five, one request each)", refused, after)
+	}
+	logEnds(t, f, f.checkSalesforce(t))
+	f.sb.sf.SetUsage(0, max)
+	f.drain(t, 2)
+	logEnds(t, f, f.checkSalesforce(t))
+	f.checkAgainstBaseline(t)
+}
