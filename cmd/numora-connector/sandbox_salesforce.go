@@ -33,7 +33,6 @@ func startSalesforceSandbox(log *slog.Logger, dir string) (*sandbox, error) {
 // emulator.
 func (sb *sandbox) salesforceConfig(c *config) *config {
 	c.Destination = destSalesforce
-	c.Numora.Provider = destSalesforce
 	c.Salesforce = salesforceConfig{Config: salesforce.Config{MyDomainURL: sb.sf.URL, ClientID: sb.sf.ClientID,
 		ClientSecret: secret.New(sb.sf.ClientSecret)}}
 	return c
