@@ -1,7 +1,9 @@
 package salesforce
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,5 +328,44 @@ func TestExistingLinesComeFromTheMirrorQuery(t *testing.T) {
 	}
 	if e.srv.Record(legacy)["Numora_Document_Id__c"] != "doc-1" {
 		t.Error("the legacy line did not get its owner column")
+	}
+}
+
+// Documents delivered at once share one describe per object: each describe
+// is a call against the org's daily API allocation.
+func TestConcurrentDocumentsShareDescribe(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.Insert("Account", map[string]any{"Name": "ACME", "Tax_Id__c": "DE123"})
+	gate := e.srv.Hold("GET /sobjects/Invoice__c/describe")
+	const docs = 6
+	errs := make(chan error, docs)
+	deliver := func(id string) {
+		_, err := e.d.Deliver(bg, invoicePlan(id, "DE123", mapping.OnMissingFail, "1"))
+		errs <- err
+	}
+	go deliver("doc-0")
+	<-gate.Arrived() // doc-0's describe is in flight
+	for i := 1; i < docs; i++ {
+		go deliver(fmt.Sprintf("doc-%d", i))
+	}
+	gate.Release()
+	for range docs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	perObject := map[string]int{}
+	for _, r := range e.srv.Requests() {
+		if strings.HasSuffix(r.Path, "/describe") {
+			perObject[r.Path]++
+		}
+	}
+	for path, n := range perObject {
+		if n != 1 {
+			t.Errorf("%s requested %d times; want once", path, n)
+		}
+	}
+	if len(perObject) == 0 {
+		t.Fatal("no describe request seen")
 	}
 }
