@@ -29,6 +29,7 @@ soak:
 
 sandbox:
 	go run ./cmd/numora-connector sandbox
+	go run ./cmd/numora-connector sandbox --destination salesforce
 
 # The container image, built and smoke-tested as CI does (buildah, as root).
 container:

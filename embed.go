@@ -9,3 +9,9 @@ import _ "embed"
 //
 //go:embed mappings.yaml
 var DefaultMappings []byte
+
+// SalesforceMappings is the repository's mappings-salesforce.yaml, the
+// rules "sandbox --destination salesforce" runs with.
+//
+//go:embed mappings-salesforce.yaml
+var SalesforceMappings []byte

@@ -73,6 +73,9 @@ func (c *Connector) write(ctx context.Context, p *pass, plan *mapping.Plan) deci
 	case errors.Is(err, destinations.ErrCircuitOpen):
 		p.refuse(StopCircuitOpen, "the destination's circuit breaker opened after repeated failures: no new "+
 			"documents were taken, and those not attempted stay in the outbox for the next run", nil)
+	case errors.Is(err, destinations.ErrReserve):
+		p.refuse(StopReserve, reserveMessage(err)+"; no new documents were taken, and those not attempted "+
+			"stay in the outbox for the next run", nil)
 	case ctx.Err() != nil:
 		return untouched(CodeInterrupted, "stop deadline passed during the write; the next run delivers it again")
 	}

@@ -125,7 +125,7 @@ func (r fakeRules) Render(res *numora.Result) (*mapping.Plan, error) {
 	}
 	return &mapping.Plan{DocumentID: res.ID, Schema: res.Schema, Records: []mapping.Record{{
 		Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeUpsert,
-		Key: mapping.Key{Kind: mapping.KeyID, ID: "guid-" + res.ID},
+		Key: mapping.Key{Kind: mapping.KeyIdentity, Document: res.ID},
 	}}}, nil
 }
 
@@ -157,7 +157,7 @@ func (d *fakeDest) Check(ctx context.Context) error { return d.checked }
 func (d *fakeDest) Throttling() (int, time.Duration) { return 2, 3 * time.Second }
 
 func receiptFor(plan *mapping.Plan) *destinations.Receipt {
-	id := plan.Records[0].Key.ID
+	id := "guid-" + plan.Records[0].Key.Document
 	return &destinations.Receipt{RecordID: id, URL: "https://org.example/main.aspx?id=" + id}
 }
 
@@ -165,7 +165,7 @@ func receiptFor(plan *mapping.Plan) *destinations.Receipt {
 type previewDest struct{ fakeDest }
 
 func (d *previewDest) Preview(ctx context.Context, plan *mapping.Plan, w io.Writer) error {
-	_, err := fmt.Fprintf(w, "PATCH /%s(%s)\n", plan.Records[0].Entity, plan.Records[0].Key.ID)
+	_, err := fmt.Fprintf(w, "PATCH /%s(%s)\n", plan.Records[0].Entity, "guid-"+plan.Records[0].Key.Document)
 	return err
 }
 

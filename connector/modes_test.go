@@ -22,7 +22,7 @@ func TestDryRun(t *testing.T) {
 	}{
 		{"previewer", &previewDest{}, []string{"# doc_1: would write 1 record(s)", "PATCH /new_vendorinvoices(guid-doc_1)",
 			"# doc_2: would report skipped: duplicate"}},
-		{"plan as json", &fakeDest{}, []string{`"entity": "new_vendorinvoices"`, `"id": "guid-doc_1"`}},
+		{"plan as json", &fakeDest{}, []string{`"entity": "new_vendorinvoices"`, `"document": "doc_1"`}},
 		{"no destination", nil, []string{`"document_id": "doc_1"`}},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,7 @@ const (
 	CodeSkipRule         = "skip_rule"          // a skip_if rule or gate of the rules matched
 	CodeUnavailable      = "crm_unavailable"    // transient destination failure without a code
 	CodeCircuitOpen      = "circuit_open"       // the breaker refused the write; nothing was attempted
+	CodeReserve          = "api_reserve"        // the API allocation is under the reserve; nothing was attempted
 	CodeInterrupted      = "interrupted"        // the stop deadline cut the document short
 	CodeResultFailed     = "result_unavailable" // Numora did not serve the result
 	CodeCallbackFailed   = "callback_failed"    // the outcome could not be recorded in Numora
@@ -76,6 +77,9 @@ func destinationDecision(err error) decision {
 	if errors.Is(err, destinations.ErrCircuitOpen) {
 		return untouched(CodeCircuitOpen, "not attempted: the destination's circuit breaker is open")
 	}
+	if errors.Is(err, destinations.ErrReserve) {
+		return untouched(CodeReserve, "not attempted: "+reserveMessage(err))
+	}
 	code, msg := CodeUnavailable, err.Error()
 	var de *destinations.Error
 	if errors.As(err, &de) {
@@ -89,6 +93,15 @@ func destinationDecision(err error) decision {
 	default:
 		return retryLater(orCode(code, CodeUnavailable), msg)
 	}
+}
+
+// reserveMessage is what the destination said about its API allocation.
+func reserveMessage(err error) string {
+	var de *destinations.Error
+	if errors.As(err, &de) && de.Message != "" {
+		return de.Message
+	}
+	return "the destination's API allocation is under the reserve"
 }
 
 func orCode(code, def string) string {

@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,37 @@ func TestCircuitOpenStopsIntake(t *testing.T) {
 	}
 	if e := rec.byID()["doc_03"]; e.ErrorCode != CodeCircuitOpen || e.Callback != "" {
 		t.Errorf("refused document entry %+v, want circuit_open without callback", e)
+	}
+}
+
+// TestReserveStopsIntake: a destination whose API allocation reached the
+// reserve refuses with ErrReserve: the pass stops taking documents with
+// stop reason api_reserve and the destination's message, the refused
+// document gets no callback and stays in the outbox.
+func TestReserveStopsIntake(t *testing.T) {
+	src := newFakeSource(ids(10)...)
+	n := 0
+	dst := &fakeDest{deliver: func(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
+		if n++; n <= 2 {
+			return receiptFor(plan), nil
+		}
+		return nil, &destinations.Error{Class: destinations.Transient, Code: "crm_api_reserve",
+			Message: "daily allocation 99001 of 100000 used", Err: destinations.ErrReserve}
+	}}
+	c, rec := newTestConnector(t, src, fakeRules{}, dst, Config{Concurrency: 1})
+	s, err := c.Run(t.Context())
+	if err != nil || s.Stop != StopReserve || s.Clean() || !strings.Contains(s.StopMessage, "99001 of 100000") {
+		t.Errorf("err %v, stop %q %q, clean %v; want nil, %q with the message, false", err, s.Stop, s.StopMessage,
+			s.Clean(), StopReserve)
+	}
+	want := Counts{Seen: 3, Delivered: 2, LeftForRetry: 1, Written: 2}
+	if s.Counts != want {
+		t.Errorf("counts %+v, want %+v", s.Counts, want)
+	}
+	if got := len(src.reported()); got != 2 {
+		t.Errorf("%d callbacks, want 2 (the refused document gets none)", got)
+	}
+	if e := rec.byID()["doc_02"]; e.ErrorCode != CodeReserve || e.Callback != "" {
+		t.Errorf("refused document entry %+v, want %s without callback", e, CodeReserve)
 	}
 }

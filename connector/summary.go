@@ -60,6 +60,7 @@ const (
 	StopNone        StopReason = ""
 	StopInterrupted StopReason = "interrupted"  // the run's context was cancelled (SIGINT/SIGTERM)
 	StopCircuitOpen StopReason = "circuit_open" // the destination's breaker opened
+	StopReserve     StopReason = "api_reserve"  // the CRM's API allocation reached the reserve
 	StopSource      StopReason = "source_failed"
 	StopDestination StopReason = "destination_failed"
 )
@@ -105,7 +106,7 @@ func (s *Summary) Elapsed() time.Duration { return s.FinishedAt.Sub(s.StartedAt)
 // ignored and the run was not cut short by a failure.
 func (s *Summary) Clean() bool {
 	c := s.Counts
-	return c.Failed == 0 && c.LeftForRetry == 0 && s.Err == nil && s.Stop != StopCircuitOpen
+	return c.Failed == 0 && c.LeftForRetry == 0 && s.Err == nil && s.Stop != StopCircuitOpen && s.Stop != StopReserve
 }
 
 func (s *Summary) add(e Entry, maxListed int) {

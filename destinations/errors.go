@@ -33,6 +33,12 @@ func (c Class) String() string {
 // circuit breaker refuses work: the connector stops taking new documents.
 var ErrCircuitOpen = errors.New("destination: circuit breaker open")
 
+// ErrReserve is wrapped by errors a destination returns, sending nothing,
+// while the CRM's API allocation is under the reserve its settings keep
+// for other integrations (Salesforce's daily API requests): the connector
+// stops taking new documents, and those not taken stay in the outbox.
+var ErrReserve = errors.New("destination: API allocation under the reserve")
+
 // Error is a classified delivery failure. Code is the error_code for the
 // Numora callback (e.g. "crm_429", "crm_400_0x80048d19", "lookup_missing");
 // Message is human-readable and free of secrets.

@@ -34,3 +34,26 @@ func TestLookupMissing(t *testing.T) {
 		t.Error(`LookupLabel: want the rules' label, else "lookup"`)
 	}
 }
+
+func TestLookupMessages(t *testing.T) {
+	quoted := func(v mapping.Value) (string, error) {
+		if v.Type != mapping.TypeString {
+			return "", errors.New("no literal")
+		}
+		return "'" + v.Text() + "'", nil
+	}
+	l := &mapping.Lookup{Entity: "Account", Label: "vendor", Match: []mapping.Column{
+		{Name: "Tax_Id__c", Value: mapping.StringValue("DE1")},
+		{Name: "Segment__c", Value: mapping.ChoiceValue(mapping.Option{Label: "Retail", Value: 2})}}}
+	want := "vendor with Tax_Id__c 'DE1' and Segment__c Retail not found in Account"
+	if got := LookupNotFound(l, quoted); got != want {
+		t.Errorf("LookupNotFound = %q, want %q", got, want)
+	}
+	line := &mapping.Record{Name: "line", ItemID: "li_3", Entity: "new_vendorinvoicelines"}
+	if got := RecordLabel(line); got != "line li_3 (new_vendorinvoicelines)" {
+		t.Errorf("RecordLabel = %q", got)
+	}
+	if got := RecordLabel(&mapping.Record{Name: "invoice", Entity: "Invoice__c"}); got != "invoice (Invoice__c)" {
+		t.Errorf("RecordLabel = %q", got)
+	}
+}

@@ -9,36 +9,43 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// choiceSet maps option labels to values, case- and accent-insensitively.
+// choiceSet maps option labels to options, case- and accent-insensitively.
 type choiceSet struct {
-	byLabel map[string]int64 // folded label → value
-	labels  []string         // labels as written, sorted, for messages
-	values  map[int64]bool   // valid option values
-	source  map[string]int64 // labels as written, for RecordSpec
+	byLabel map[string]Option // folded label → option, label as written
+	byValue map[int64]Option  // option value → its first label (sorted)
+	labels  []string          // labels as written, sorted, for messages
+	source  map[string]int64  // labels as written, for RecordSpec
 }
 
 // newChoiceSet builds a set from labels and values; labels must not fold
 // to the same text with different values.
 func newChoiceSet(options map[string]int64) choiceSet {
-	c := choiceSet{byLabel: map[string]int64{}, values: map[int64]bool{}, source: options}
-	for label, v := range options {
-		c.byLabel[fold(label)] = v
-		c.values[v] = true
+	c := choiceSet{byLabel: map[string]Option{}, byValue: map[int64]Option{}, source: options}
+	for label := range options {
 		c.labels = append(c.labels, label)
 	}
 	slices.Sort(c.labels)
+	for _, label := range c.labels {
+		o := Option{Label: label, Value: options[label]}
+		c.byLabel[fold(label)] = o
+		if _, dup := c.byValue[o.Value]; !dup {
+			c.byValue[o.Value] = o
+		}
+	}
 	return c
 }
 
-// lookup returns the option value for a label or a numeric option value.
-func (c *choiceSet) lookup(label string) (int64, bool) {
-	if v, ok := c.byLabel[fold(label)]; ok {
-		return v, true
+// lookup returns the option for a label, or for a numeric option value
+// (then labelled with the first label, in sorted order, declared for it).
+func (c *choiceSet) lookup(label string) (Option, bool) {
+	if o, ok := c.byLabel[fold(label)]; ok {
+		return o, true
 	}
-	if v, err := strconv.ParseInt(strings.TrimSpace(label), 10, 64); err == nil && c.values[v] {
-		return v, true
+	if v, err := strconv.ParseInt(strings.TrimSpace(label), 10, 64); err == nil {
+		o, ok := c.byValue[v]
+		return o, ok
 	}
-	return 0, false
+	return Option{}, false
 }
 
 // fold normalises a label: trimmed, spaces collapsed, lower case, accents

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"regexp"
-	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -54,7 +53,7 @@ func (l *loader) record(n *yaml.Node, sc scope) *recordRule {
 	if !ok {
 		return nil
 	}
-	rr := &recordRule{pos: l.pos(l.resolve(n)), mode: ModeUpsert, keyKind: KeyID}
+	rr := &recordRule{pos: l.pos(l.resolve(n)), mode: ModeUpsert, keyKind: KeyIdentity}
 	l.require(n, f, "record", "name", "entity", "columns")
 	if e, has := f["name"]; has {
 		rr.name, _ = l.ident(e.val, "record name")
@@ -94,10 +93,6 @@ func (l *loader) columns(rr *recordRule, n *yaml.Node, sc scope) {
 			}
 			continue
 		}
-		if name != strings.ToLower(name) {
-			l.warnf(e.key, "column %q has upper-case letters: Dataverse column names are lower case "+
-				"(only navigation properties, used with ref or lookup, keep their case)", name)
-		}
 		if v := l.value(name, e.val, sc); v != nil {
 			rr.columns = append(rr.columns, v)
 			rr.uses |= v.uses()
@@ -121,10 +116,10 @@ func (l *loader) key(rr *recordRule, f map[string]entry, sc scope) {
 				"is written twice; prefer key: document or an alternate key", rr.name)
 		}
 	case n != nil && n.Kind == yaml.SequenceNode:
-		rr.keyKind = KeyAlternate
+		rr.keyKind = KeyColumns
 		l.keyColumns(rr, n)
 	case n != nil && n.Kind == yaml.MappingNode:
-		rr.keyKind = KeyAlternate
+		rr.keyKind = KeyColumns
 		l.keyValues(rr, n, sc)
 	default:
 		l.errorf(n, `key must be "document", "none", a list of columns or a mapping of columns to sources, not %s`, describe(n))
@@ -201,14 +196,14 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-// checkKeyCollisions reports records whose key: document GUIDs would
+// checkKeyCollisions reports records whose key: document identities would
 // collide (same entity, both per document or both per line item).
 func (l *loader) checkKeyCollisions(recs []*recordRule) {
 	for i, a := range recs {
 		for _, b := range recs[:i] {
-			if a.keyKind == KeyID && b.keyKind == KeyID && a.entity == b.entity && a.forEach == b.forEach {
+			if a.keyKind == KeyIdentity && b.keyKind == KeyIdentity && a.entity == b.entity && a.forEach == b.forEach {
 				l.errorAt(a.pos, "records %s and %s both write %s with key: document, so they would get "+
-					"the same row id; give one of them an alternate key", b.name, a.name, a.entity)
+					"the same row identity; give one of them an alternate key", b.name, a.name, a.entity)
 			}
 		}
 	}

@@ -26,11 +26,13 @@ var (
 	}
 )
 
-// Default and maximum fraction digits: Dataverse currency columns hold at
-// most 4, decimal columns at most 10.
+// maxPrecision bounds a decimal or money column's precision: the fraction
+// digits an exact decimal of maxIntDigits can usefully carry. What a
+// destination's columns hold (Dataverse: money 4, decimal 10) is checked
+// by that destination. exactPrecision is "no rounding", the default.
 const (
-	moneyPrecision   = 4
-	decimalPrecision = 10
+	maxPrecision   = maxIntDigits
+	exactPrecision = 1 << 20
 )
 
 // value compiles a column, key or match value: a source path, a bare
@@ -256,16 +258,12 @@ func (l *loader) lengthOptions(v *valueRule, f map[string]entry) {
 	}
 }
 
-// precision compiles precision (default: the type's maximum).
+// precision compiles precision (default: none, the value stays exact).
 func (l *loader) precision(v *valueRule, f map[string]entry) {
-	maxPrec := decimalPrecision
-	if v.typ == TypeMoney {
-		maxPrec = moneyPrecision
-	}
 	if e, has := f["precision"]; has && (v.typ == TypeDecimal || v.typ == TypeMoney) {
 		p, ok := l.integer(e.val, "precision")
-		if ok && (p < 0 || int(p) > maxPrec) {
-			l.errorf(e.val, "precision of a %s column must be between 0 and %d, not %d", v.typ, maxPrec, p)
+		if ok && (p < 0 || p > maxPrecision) {
+			l.errorf(e.val, "precision of a %s column must be between 0 and %d, not %d", v.typ, maxPrecision, p)
 		}
 		v.precision = int(p)
 	}

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -155,22 +154,20 @@ func (v *valueRule) toInt(r raw) (any, *failure) {
 	return i, nil
 }
 
-// digits is the column's precision: as set, or the type's maximum.
+// digits is the column's precision: as set, or exact.
 func (v *valueRule) digits() int {
 	switch {
 	case v.precision >= 0:
 		return v.precision
-	case v.typ == TypeMoney:
-		return moneyPrecision
 	}
-	return decimalPrecision
+	return exactPrecision
 }
 
 // toDecimal reads an exact decimal rounded to the column's precision.
 func (v *valueRule) toDecimal(r raw) (any, *failure) {
 	prec := v.digits()
 	if r.kind == rawNumber && canonical(r.s, prec) {
-		return json.Number(r.s), nil
+		return r.s, nil
 	}
 	d, ok := v.number(r)
 	if !ok {
@@ -180,7 +177,7 @@ func (v *valueRule) toDecimal(r raw) (any, *failure) {
 	if !ok {
 		return nil, &failure{code: CodeInvalidValue, msg: describeRaw(r) + " is out of range"}
 	}
-	return json.Number(s), nil
+	return s, nil
 }
 
 // boolWords are the texts read as yes/no.
@@ -212,27 +209,24 @@ func (v *valueRule) toTime(r raw) (any, *failure) {
 				" (formats " + quoteList(v.formats) + ")"}
 		}
 	}
-	if t.Year() < minYear || t.Year() > maxYear {
-		return nil, &failure{code: CodeInvalidValue, msg: describeRaw(r) + " is outside the years Dataverse accepts (1753-9999)"}
-	}
 	if v.typ == TypeDate {
 		return formatDate(t), nil
 	}
-	return dateTime{utc: formatDateTime(t), local: formatWallClock(t)}, nil
+	return t, nil
 }
 
-// toChoice maps a label (or an option value) to its option value.
+// toChoice maps a label (or an option value) to its Option.
 func (v *valueRule) toChoice(r raw) (any, *failure) {
 	s, ok := textOf(r)
 	if ok {
-		if n, found := v.choices.lookup(s); found {
-			return n, nil
+		if o, found := v.choices.lookup(s); found {
+			return o, nil
 		}
 	}
 	return nil, &failure{code: CodeInvalidValue, msg: describeRaw(r) + " is not one of the choices " + quoteList(v.choices.labels)}
 }
 
-// toMultiChoice maps a list of labels (or "a, b" text) to "v1,v2".
+// toMultiChoice maps a list of labels (or "a, b" text) to []Option.
 func (v *valueRule) toMultiChoice(r raw) (any, *failure) {
 	var labels []string
 	switch x := r.v.(type) {
@@ -254,32 +248,30 @@ func (v *valueRule) toMultiChoice(r raw) (any, *failure) {
 	return v.joinChoices(labels)
 }
 
-// joinChoices looks up each label and joins the distinct values.
+// joinChoices looks up each label and keeps the distinct options (by
+// value), in order.
 func (v *valueRule) joinChoices(labels []string) (any, *failure) {
-	var b strings.Builder
+	var opts []Option
 	seen := map[int64]bool{}
 	for _, l := range labels {
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		n, ok := v.choices.lookup(l)
+		o, ok := v.choices.lookup(l)
 		if !ok {
 			return nil, &failure{code: CodeInvalidValue, msg: strconv.Quote(shorten(strings.TrimSpace(l))) + " is not one of the choices " +
 				quoteList(v.choices.labels)}
 		}
-		if seen[n] {
+		if seen[o.Value] {
 			continue
 		}
-		seen[n] = true
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(n, 10))
+		seen[o.Value] = true
+		opts = append(opts, o)
 	}
-	if b.Len() == 0 {
+	if len(opts) == 0 {
 		return nil, nil
 	}
-	return b.String(), nil
+	return opts, nil
 }
 
 // toGUID reads a UUID and writes it lower case, canonical.

@@ -12,12 +12,6 @@ var (
 	defaultDateTimeFormats = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02"}
 )
 
-// Dataverse's date range.
-const (
-	minYear = 1753
-	maxYear = 9999
-)
-
 // checkLayout reports a message if layout is not a usable Go time layout
 // for a date (year, month and day must survive a round trip).
 func checkLayout(layout string) string {
@@ -45,24 +39,26 @@ func parseTime(s string, layouts []string, loc *time.Location) (time.Time, bool)
 }
 
 // formatDate writes a date-only value as written in the source, with no
-// time zone conversion: Dataverse stores date-only columns verbatim.
+// time zone conversion.
 func formatDate(t time.Time) string { return t.Format("2006-01-02") }
 
-// formatDateTime writes a date-time in UTC, which is what Dataverse assumes.
-func formatDateTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// formatWallClock writes a date-time's wall-clock time as written (in its
-// own offset or the rule's time zone), without an offset: what a
-// time-zone-independent column stores.
-func formatWallClock(t time.Time) string { return t.Format("2006-01-02T15:04:05") }
-
-// dateTime is a converted date-time: its UTC form and its wall-clock time.
-type dateTime struct{ utc, local string }
-
-// newValue wraps a converted value; a date-time carries both forms.
+// newValue wraps a converted value (see convert) of type typ; nil is null.
 func newValue(typ Type, out any) Value {
-	if dt, ok := out.(dateTime); ok {
-		return Value{Type: typ, V: dt.utc, Local: dt.local}
+	switch x := out.(type) {
+	case nil:
+		return Value{Type: typ}
+	case int64:
+		return IntValue(x)
+	case bool:
+		return BoolValue(x)
+	case time.Time:
+		return DateTimeValue(x)
+	case Option:
+		return ChoiceValue(x)
+	case []Option:
+		return MultiChoiceValue(x)
+	case string:
+		return Value{Type: typ, set: true, text: x}
 	}
-	return Value{Type: typ, V: out}
+	return Value{Type: typ}
 }

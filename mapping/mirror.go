@@ -36,8 +36,8 @@ type Mirror struct {
 	// document, so only they are ever removed. A row a person added under
 	// the same parent lacks it and survives.
 	Owner Column `json:"owner"`
-	// KeyColumns are the record's alternate-key columns (rows are matched
-	// by their values), or nil when rows are matched by GUID.
+	// KeyColumns are the record's key columns (rows are matched by their
+	// values), or nil when rows are matched by identity (KeyIdentity).
 	KeyColumns []string `json:"key_columns,omitempty"`
 	// Inactive is the statecode and statuscode a deactivated row gets.
 	Inactive *State `json:"inactive,omitempty"`
@@ -131,7 +131,7 @@ func (st *state) mirror(rr *recordRule) *Mirror {
 		return nil
 	}
 	m := &Mirror{Record: rr.name, Entity: rr.entity, OnRemoved: rr.onRemoved, Inactive: rr.inactive,
-		Owner: Column{Name: rr.ownerCol, Value: Value{Type: TypeString, V: st.res.ID}}}
+		Owner: Column{Name: rr.ownerCol, Value: StringValue(st.res.ID)}}
 	for _, i := range rr.keyCols {
 		m.KeyColumns = append(m.KeyColumns, rr.columns[i].name)
 	}

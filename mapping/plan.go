@@ -25,25 +25,38 @@ const (
 	ModeUpdate Mode = "update" // update only; a missing row is an error
 )
 
-// KeyKind says how a record's row is identified.
+// KeyKind says what identifies a record's row. It says nothing about how
+// a destination stores that identity: Dataverse turns an identity into a
+// deterministic row GUID, Salesforce into the value of an External ID field.
 type KeyKind string
 
 // Key kinds.
 const (
-	KeyID        KeyKind = "id"        // a deterministic GUID (Key.ID)
-	KeyAlternate KeyKind = "alternate" // alternate-key columns (Key.Columns)
-	KeyNone      KeyKind = "none"      // no key: a plain create
+	// KeyIdentity: the row is the one this connector writes for the
+	// document (Key.Document) and, for records made per line item, for the
+	// line item (Key.Item); the rules' key: document.
+	KeyIdentity KeyKind = "identity"
+	// KeyColumns: the row is the one whose business columns hold
+	// Key.Columns (the rules' key: [col] or key: {col: source}).
+	KeyColumns KeyKind = "columns"
+	// KeyNone: nothing identifies the row: a plain create.
+	KeyNone KeyKind = "none"
 )
 
 // Key identifies a record's row in the destination.
 type Key struct {
 	Kind KeyKind `json:"kind"`
-	// ID is the row's GUID for KeyID: a UUIDv5 of the document id, the
-	// entity and the line item id, so every delivery touches the same row.
-	ID string `json:"id,omitempty"`
-	// Columns are the alternate-key columns for KeyAlternate, in rule order.
-	// Key columns named in the rules' columns (key: [col]) also appear in
-	// Record.Columns; those given only in the key (key: {col: source}) do not.
+	// Document is the Numora document id of a KeyIdentity record.
+	Document string `json:"document,omitempty"`
+	// Item is the line item id of a KeyIdentity record made by for_each
+	// ("#n" for the n-th item when it has no id), else "". Document, Item
+	// and Record.Entity together name one row in every delivery.
+	Item string `json:"item,omitempty"`
+	// Columns are the identifying columns of a KeyColumns record, in rule
+	// order. Key columns named in the rules' columns (key: [col]) also
+	// appear in Record.Columns, since the rules write them; those given only
+	// in the key (key: {col: source}) do not. A destination whose upsert
+	// takes the key apart from the body leaves them out of the body.
 	Columns []Column `json:"columns,omitempty"`
 }
 
@@ -53,7 +66,8 @@ type Record struct {
 	Name string `json:"name"`
 	// ItemID is the line item id for records made by for_each, else "".
 	ItemID string `json:"item_id,omitempty"`
-	// Entity is the destination's table (for Dataverse, the entity set name).
+	// Entity is the destination's table as the rules name it (a Dataverse
+	// entity set, a Salesforce object).
 	Entity string `json:"entity"`
 	Mode   Mode   `json:"mode"`
 	Key    Key    `json:"key"`
@@ -65,35 +79,6 @@ type Record struct {
 	// unbinds what the reviewer removed; with omit_empty it is left out
 	// (the plan warns) and the row's reference is not touched.
 	Binds []Bind `json:"binds,omitempty"`
-}
-
-// Type is a column's destination type; it fixes the JSON form of its value.
-type Type string
-
-// Column types and the Go type of Value.V for each.
-const (
-	TypeString      Type = "string"      // string
-	TypeInt         Type = "int"         // int64
-	TypeDecimal     Type = "decimal"     // json.Number, exact decimal text
-	TypeMoney       Type = "money"       // json.Number, exact decimal text
-	TypeBool        Type = "bool"        // bool
-	TypeDate        Type = "date"        // string "YYYY-MM-DD"
-	TypeDateTime    Type = "datetime"    // string, RFC 3339 in UTC ("2026-03-24T02:36:37Z")
-	TypeChoice      Type = "choice"      // int64 option value
-	TypeMultiChoice Type = "multichoice" // string of option values, "1,9"
-	TypeGUID        Type = "guid"        // string, lowercase canonical UUID
-)
-
-// Value is a typed column value. V is already in the destination's JSON
-// form (see the Type constants) or nil for null.
-type Value struct {
-	Type Type `json:"type"`
-	V    any  `json:"value"`
-	// Local is a datetime's wall-clock time as written in the document
-	// ("2026-03-02T10:30:00", in its own offset or the rule's time zone),
-	// for columns that store it without conversion (Dataverse's
-	// TimeZoneIndependent behaviour); V is the same instant in UTC.
-	Local string `json:"local,omitempty"`
 }
 
 // Column is one named value.
@@ -112,10 +97,12 @@ const (
 	OnMissingNull OnMissing = "null"          // the reference is set to null
 )
 
-// Bind sets a single-valued navigation property. Exactly one of Ref,
-// Lookup and Clear is set.
+// Bind sets a single-valued reference. Exactly one of Ref, Lookup and
+// Clear is set.
 type Bind struct {
-	// NavProperty is the navigation property, case as in the rules.
+	// NavProperty names the reference as the rules write it (case kept):
+	// a Dataverse navigation property, a Salesforce reference field or
+	// its relationship name.
 	NavProperty string `json:"nav_property"`
 	// Ref is the index in Plan.Records of another record of this document
 	// (always lower than the binding record's own index), or -1.

@@ -108,7 +108,7 @@ func (st *state) skipIf() error {
 func (st *state) checkDocument() {
 	header, items := false, false
 	for _, rr := range st.schema.records {
-		if rr.keyKind == KeyID {
+		if rr.keyKind == KeyIdentity {
 			header, items = header || !rr.forEach, items || rr.forEach
 		}
 	}

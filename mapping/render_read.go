@@ -126,14 +126,14 @@ func (st *state) key(rr *recordRule, rec *Record) Key {
 	switch rr.keyKind {
 	case KeyNone:
 		return Key{Kind: KeyNone}
-	case KeyID:
-		return Key{Kind: KeyID, ID: DocumentKey(st.res.ID, rr.entity, st.itemOf(rr))}
+	case KeyIdentity:
+		return Key{Kind: KeyIdentity, Document: st.res.ID, Item: st.itemOf(rr)}
 	}
 	cols := make([]Column, 0, len(rr.keyCols)+len(rr.keyVals))
 	for _, i := range rr.keyCols {
 		v := rr.columns[i]
 		idx := slices.IndexFunc(rec.Columns, func(c Column) bool { return c.Name == v.name })
-		if idx >= 0 && rec.Columns[idx].Value.V != nil {
+		if idx >= 0 && !rec.Columns[idx].Value.IsNull() {
 			cols = append(cols, rec.Columns[idx])
 		} else if !st.hasProblem(rr, v) {
 			st.problem(CodeRequiredMissing, rr, v, "key column is empty")
@@ -147,7 +147,7 @@ func (st *state) key(rr *recordRule, rec *Record) Key {
 			cols = append(cols, Column{Name: v.name, Value: newValue(v.typ, out)})
 		}
 	}
-	return Key{Kind: KeyAlternate, Columns: cols}
+	return Key{Kind: KeyColumns, Columns: cols}
 }
 
 // hasProblem reports whether value v of the current record already has a

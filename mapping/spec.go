@@ -7,7 +7,10 @@ type RecordSpec struct {
 	// Name is the record's local name; Entity its entity set.
 	Name, Entity string
 	Mode         Mode
-	// KeyColumns are the alternate-key columns (KeyKind alternate), else nil.
+	// Key is what identifies the record's rows: KeyIdentity (key:
+	// document, the default), KeyColumns or KeyNone.
+	Key KeyKind
+	// KeyColumns are the key columns (Key == KeyColumns), else nil.
 	KeyColumns []string
 	// ForEach is "line_items" for records made per line item, else "".
 	ForEach string
@@ -31,6 +34,9 @@ type ColumnSpec struct {
 	Type Type
 	// MaxLength is the rule's max_length, 0 if none.
 	MaxLength int
+	// Precision is the rule's precision of a decimal or money column, -1
+	// if none (values are exact).
+	Precision int
 	// Choices are the labels and option values of choice and multichoice
 	// columns, as written in the rules.
 	Choices map[string]int64
@@ -51,7 +57,7 @@ type BindSpec struct {
 
 // spec describes a compiled record rule.
 func (l *loader) spec(schema string, rr *recordRule) RecordSpec {
-	s := RecordSpec{Schema: schema, Name: rr.name, Entity: rr.entity, Mode: rr.mode, Pos: rr.pos}
+	s := RecordSpec{Schema: schema, Name: rr.name, Entity: rr.entity, Mode: rr.mode, Key: rr.keyKind, Pos: rr.pos}
 	if rr.forEach {
 		s.ForEach = "line_items"
 		s.OnRemoved, s.OwnerColumn, s.Inactive = rr.onRemoved, rr.ownerCol, rr.inactive
@@ -63,7 +69,7 @@ func (l *loader) spec(schema string, rr *recordRule) RecordSpec {
 		s.KeyColumns = append(s.KeyColumns, v.name)
 	}
 	for _, v := range append(append([]*valueRule{}, rr.columns...), rr.keyVals...) {
-		c := ColumnSpec{Name: v.name, Type: v.typ, MaxLength: v.maxLength, Pos: v.pos}
+		c := ColumnSpec{Name: v.name, Type: v.typ, MaxLength: v.maxLength, Precision: v.precision, Pos: v.pos}
 		if v.choices != nil {
 			c.Choices = v.choices.source
 		}

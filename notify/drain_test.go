@@ -2,12 +2,10 @@ package notify
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/numora/numora-connector/connector"
-	"github.com/numora/numora-connector/internal/queue"
 )
 
 // fakeServe records an outcome for every document the intake yields, and
@@ -32,16 +30,7 @@ func fakeServe(d **Drainer, outcomes map[string]connector.Entry, n int, cancel f
 
 func TestDrainerSettles(t *testing.T) {
 	clock := now
-	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	for _, id := range []string{"doc_ok", "doc_retry", "doc_gone", "doc_stop"} {
-		if _, err := q.Put(queue.Notice{DocumentID: id}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	q := openQueue(t, at(&clock), "doc_ok", "doc_retry", "doc_gone", "doc_stop")
 	outcomes := map[string]connector.Entry{
 		"doc_ok":    {Outcome: connector.Delivered},
 		"doc_retry": {Outcome: connector.LeftForRetry, ErrorCode: "crm_429"},
@@ -52,7 +41,7 @@ func TestDrainerSettles(t *testing.T) {
 	var d *Drainer
 	var seen []string
 	var latencies []time.Duration
-	d = NewDrainer(DrainConfig{Queue: q, Serve: fakeServe(&d, outcomes, 4, cancel, &seen), Now: func() time.Time { return clock },
+	d = NewDrainer(DrainConfig{Queue: q, Serve: fakeServe(&d, outcomes, 4, cancel, &seen), Now: at(&clock),
 		Latency: func(l time.Duration) { latencies = append(latencies, l) }})
 	if err := d.Run(ctx); err != nil {
 		t.Fatal(err)
@@ -89,14 +78,7 @@ func TestDrainerSettles(t *testing.T) {
 }
 
 func TestDrainerDropsAfterMaxAttempts(t *testing.T) {
-	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	if _, err := q.Put(queue.Notice{DocumentID: "doc_bad"}); err != nil {
-		t.Fatal(err)
-	}
+	q := openQueue(t, at(&now), "doc_bad")
 	ctx, cancel := context.WithCancel(context.Background())
 	var d *Drainer
 	var seen []string
@@ -114,14 +96,7 @@ func TestDrainerDropsAfterMaxAttempts(t *testing.T) {
 // opened) gives back what it took without attempting it, and the next
 // pass delivers it.
 func TestDrainerStartsAnotherPass(t *testing.T) {
-	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	if _, err := q.Put(queue.Notice{DocumentID: "doc_1"}); err != nil {
-		t.Fatal(err)
-	}
+	q := openQueue(t, at(&now), "doc_1")
 	ctx, cancel := context.WithCancel(context.Background())
 	var d *Drainer
 	passes := 0

@@ -2,14 +2,10 @@ package notify
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/numora/numora-connector/connector"
-	"github.com/numora/numora-connector/internal/queue"
-	"github.com/numora/numora-connector/numora/webhook"
 )
 
 // TestRefusedDocumentsEchoIsNotDelivered: after the drainer reports a
@@ -19,34 +15,17 @@ import (
 // a push.failed does again.
 func TestRefusedDocumentsEchoIsNotDelivered(t *testing.T) {
 	clock := now
-	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	if _, err := q.Put(queue.Notice{DocumentID: "doc_bad"}); err != nil {
-		t.Fatal(err)
-	}
+	q := openQueue(t, at(&clock), "doc_bad")
 	ctx, cancel := context.WithCancel(context.Background())
 	var d *Drainer
 	var seen []string
 	outcomes := map[string]connector.Entry{"doc_bad": {Outcome: connector.Failed, ErrorCode: "crm_400_0x80044331", Callback: "failed"}}
-	d = NewDrainer(DrainConfig{Queue: q, Serve: fakeServe(&d, outcomes, 1, cancel, &seen), Now: func() time.Time { return clock },
+	d = NewDrainer(DrainConfig{Queue: q, Serve: fakeServe(&d, outcomes, 1, cancel, &seen), Now: at(&clock),
 		EchoWindow: 10 * time.Minute})
 	if err := d.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	v, err := webhook.NewVerifier(webhook.Config{Secrets: [][]byte{secret}, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := counts{}
-	s, err := New(Config{Queue: q, Verifier: v, Counter: c, IsEcho: d.IsEcho})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	srv, c := startServer(t, Config{Queue: q, IsEcho: d.IsEcho})
 	hooks := srv.URL + "/numora/webhooks"
 	steps := []struct {
 		name       string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"iter"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/numora/numora-connector/internal/queue"
@@ -31,11 +30,7 @@ func (o fakeOutbox) Outbox(ctx context.Context, provider string, limit int) iter
 }
 
 func TestReconcile(t *testing.T) {
-	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
+	q := openQueue(t, nil)
 	if _, err := q.Put(queue.Notice{DocumentID: "doc_1", EventID: "evt_1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +48,8 @@ func TestReconcile(t *testing.T) {
 // Run returns instead of polling on.
 func TestReconcileStopsWhenTheOutboxIsGone(t *testing.T) {
 	for _, status := range []int{http.StatusNotFound, http.StatusGone} {
-		q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := &Reconciler{Outbox: fakeOutbox{err: &numora.APIError{StatusCode: status}}, Queue: q, Every: 1 << 62,
-			Logger: discard()}
+		r := &Reconciler{Outbox: fakeOutbox{err: &numora.APIError{StatusCode: status}}, Queue: openQueue(t, nil),
+			Every: 1 << 62, Logger: discard()}
 		r.Run(context.Background()) // returns: nothing to wait for
-		q.Close()
 	}
 }

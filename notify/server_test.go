@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,34 +16,13 @@ import (
 	"github.com/numora/numora-connector/numora/webhook"
 )
 
-var (
-	now    = time.Date(2026, 3, 24, 3, 0, 0, 0, time.UTC)
-	secret = []byte("whsec_test")
-)
-
-type counts map[string]int
-
-func (c counts) Notification(endpoint, result string) { c[endpoint+"/"+result]++ }
-
+// setup serves a Server with a 1 KiB body limit and a readiness probe
+// that fails.
 func setup(t *testing.T) (*httptest.Server, *queue.Queue, counts) {
 	t.Helper()
-	q, err := queue.Open(filepath.Join(t.TempDir(), "q.db"), queue.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { q.Close() })
-	v, err := webhook.NewVerifier(webhook.Config{Secrets: [][]byte{secret}, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := counts{}
-	s, err := New(Config{Queue: q, Verifier: v, MaxBody: 1024, Counter: c,
+	q := openQueue(t, at(&now))
+	srv, c := startServer(t, Config{Queue: q, MaxBody: 1024,
 		Ready: &Readiness{Probes: []Probe{{"numora", func(context.Context) error { return errors.New("key refused") }}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
 	return srv, q, c
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	numoraconnector "github.com/numora/numora-connector"
+	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora"
 )
@@ -87,19 +89,19 @@ func (s *sequential) one(ctx context.Context) (bool, error) {
 		}
 	}
 	d := numora.Delivery{Provider: "dynamics365", Status: numora.DeliverySucceeded, ExecutionID: "baseline-" + it.DocumentID,
-		AttemptedAt: time.Now().UTC(), ExternalRecordID: plan.Records[0].Key.ID}
+		AttemptedAt: time.Now().UTC(), ExternalRecordID: rowID(plan.Records[0])}
 	return true, s.numoraCall(ctx, http.MethodPost, "/v1/documents/"+url.PathEscape(it.DocumentID)+"/delivery", d, nil)
 }
 
 // write upserts record i with one PATCH.
 func (s *sequential) write(ctx context.Context, plan *mapping.Plan, i int) error {
 	rec := plan.Records[i]
-	if rec.Key.Kind != mapping.KeyID {
+	if rec.Key.Kind != mapping.KeyIdentity {
 		return fmt.Errorf("record %s: the baseline writes GUID-keyed records only", rec.Name)
 	}
 	body := map[string]any{}
 	for _, c := range rec.Columns {
-		body[c.Name] = c.Value.V
+		body[c.Name] = dynamics365.JSONValue(c.Value)
 	}
 	for _, b := range rec.Binds {
 		target, err := s.bindTarget(ctx, plan, b)
@@ -108,20 +110,20 @@ func (s *sequential) write(ctx context.Context, plan *mapping.Plan, i int) error
 		}
 		body[b.NavProperty+"@odata.bind"] = target
 	}
-	return s.dataverse(ctx, http.MethodPatch, rec.Entity+"("+rec.Key.ID+")", body, nil)
+	return s.dataverse(ctx, http.MethodPatch, rec.Entity+"("+rowID(rec)+")", body, nil)
 }
 
 // bindTarget is "/<set>(<guid>)" of a referenced record or a looked-up row.
 func (s *sequential) bindTarget(ctx context.Context, plan *mapping.Plan, b mapping.Bind) (string, error) {
 	if b.Lookup == nil {
 		ref := plan.Records[b.Ref]
-		return "/" + ref.Entity + "(" + ref.Key.ID + ")", nil
+		return "/" + ref.Entity + "(" + rowID(ref) + ")", nil
 	}
 	lk := b.Lookup
 	pk := strings.TrimSuffix(lk.Entity, "s") + "id"
 	var conds []string
 	for _, m := range lk.Match {
-		conds = append(conds, fmt.Sprintf("%s eq '%s'", m.Name, strings.ReplaceAll(fmt.Sprint(m.Value.V), "'", "''")))
+		conds = append(conds, fmt.Sprintf("%s eq '%s'", m.Name, strings.ReplaceAll(m.Value.Text(), "'", "''")))
 	}
 	path := lk.Entity + "?$select=" + pk + "&$filter=" + strings.ReplaceAll(url.QueryEscape(strings.Join(conds, " and ")), "+", "%20")
 	if id, ok := s.lookups[path]; ok {
@@ -222,3 +224,7 @@ func (s *sequential) send(req *http.Request, out any) error {
 	}
 	return nil
 }
+
+// rowID is the GUID of a record keyed by identity, as the destination
+// derives it.
+func rowID(rec mapping.Record) string { return destinations.IdentityGUID(rec.Key, rec.Entity) }

@@ -2,13 +2,8 @@ package main
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	numoraconnector "github.com/numora/numora-connector"
@@ -21,61 +16,49 @@ import (
 // child connector needs (CA certificate, mapping rules).
 type benchEnv struct {
 	dv     *dataversetest.Server
-	numora *numoratest.Server
-	slow   *slowHandler // the Numora emulator behind its latency
-	hs     *httptest.Server
+	numora *numoratest.Server // delays every request by the latency itself
+	slow   *numoraFigures
 	dir    string
 }
 
-// slowHandler delays every request by delay before serving it, counts the
-// requests and notes when each delivery callback was answered.
-type slowHandler struct {
-	next     http.Handler
-	delay    time.Duration
-	requests atomic.Int64
-
-	mu        sync.Mutex
-	callbacks []time.Time
+// numoraFigures reads what the report needs from the Numora emulator: the
+// requests it received and when each delivery callback was accepted.
+type numoraFigures struct {
+	nm *numoratest.Server
+	// requests counts the emulator's requests (Load, like a counter).
+	requests requestCount
 }
 
-func (h *slowHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.requests.Add(1)
-	if h.delay > 0 {
-		t := time.NewTimer(h.delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+// requestCount is the emulator's request count.
+type requestCount struct{ nm *numoratest.Server }
+
+// Load returns the requests received so far.
+func (c requestCount) Load() int64 { return c.nm.RequestCount() }
+
+// delivered counts the delivery callbacks accepted so far.
+func (h *numoraFigures) delivered() int { return h.nm.AcceptedCount() }
+
+// sustained is the sustained throughput of the callbacks accepted so far.
+func (h *numoraFigures) sustained() float64 {
+	cb := h.nm.AcceptedCallbacks()
+	at := make([]time.Time, len(cb))
+	for i, c := range cb {
+		at[i] = c.At
 	}
-	h.next.ServeHTTP(w, r)
-	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/delivery") {
-		h.mu.Lock()
-		h.callbacks = append(h.callbacks, time.Now())
-		h.mu.Unlock()
-	}
+	return sustainedRate(at)
 }
 
-// delivered counts the delivery callbacks answered so far.
-func (h *slowHandler) delivered() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.callbacks)
-}
-
-// sustained is the throughput of the second half of the run: the second
-// half of the callbacks over the time they took. It leaves out the start
-// (ramp-up, the first service-protection window); 0 for fewer than 4.
-func (h *slowHandler) sustained() float64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := len(h.callbacks)
+// sustainedRate is the throughput of the second half of a run whose
+// callbacks were accepted at the times at: the second half of them over
+// the time they took. It leaves out the start (ramp-up, the first
+// service-protection window); 0 for fewer than 4.
+func sustainedRate(at []time.Time) float64 {
+	n := len(at)
 	if n < 4 {
 		return 0
 	}
 	half := n / 2
-	d := h.callbacks[n-1].Sub(h.callbacks[half-1])
+	d := at[n-1].Sub(at[half-1])
 	if d <= 0 {
 		return 0
 	}
@@ -108,9 +91,9 @@ func startBenchEnv(spec envSpec) (*benchEnv, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting the Dataverse emulator: %w", err)
 	}
-	nm := numoratest.New(numoratest.WithRequestLog(1), numoratest.WithSeed(spec.seed))
-	slow := &slowHandler{next: nm, delay: spec.latency}
-	e := &benchEnv{dv: dv, numora: nm, slow: slow, hs: httptest.NewServer(slow), dir: dir}
+	nm := numoratest.NewServer(numoratest.WithRequestLog(1), numoratest.WithSeed(spec.seed),
+		numoratest.WithLatency(spec.latency))
+	e := &benchEnv{dv: dv, numora: nm, slow: &numoraFigures{nm: nm, requests: requestCount{nm}}, dir: dir}
 	if err := e.seed(spec); err != nil {
 		e.close()
 		return nil, err
@@ -131,7 +114,7 @@ func (e *benchEnv) seed(spec envSpec) error {
 
 func (e *benchEnv) caFile() string    { return filepath.Join(e.dir, "ca.pem") }
 func (e *benchEnv) rulesFile() string { return filepath.Join(e.dir, "mappings.yaml") }
-func (e *benchEnv) numoraURL() string { return e.hs.URL }
+func (e *benchEnv) numoraURL() string { return e.numora.URL }
 
 // childEnv is the environment pointing a connector at the emulators; the
 // Go runtime's GOGC, GOMEMLIMIT and GOMAXPROCS pass through when set.
@@ -168,8 +151,6 @@ func (e *benchEnv) configure(announce bool, l dataversetest.Limits, batchDocumen
 
 // close stops the servers and removes the files. It cuts latency short.
 func (e *benchEnv) close() {
-	e.hs.CloseClientConnections()
-	e.hs.Close()
 	e.numora.Close()
 	e.dv.Close()
 	os.RemoveAll(e.dir)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,33 +53,63 @@ func newNumora(cfg *config, log *slog.Logger) (*numora.Client, error) {
 }
 
 // destinationKind is a destination the CLI can build: its name in the
-// settings ("destination:") and how to build it from the configuration.
+// settings ("destination:"), the service it writes to (for messages), what
+// a passed check proved, its service URL setting (the environment variable
+// and settings key named when it is missing), and how to build it from the
+// configuration.
 type destinationKind struct {
-	name  string
-	build func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
+	name, service  string
+	checked        string
+	urlEnv, urlKey string
+	url            func(cfg *config) string
+	build          func(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error)
+	// rulesWarnings, if set, notes doubtful rules for this destination
+	// (offline; validate --online checks against the CRM itself).
+	rulesWarnings func(specs []mapping.RecordSpec) []mapping.Problem
 }
 
-// destinationKinds lists the destinations; adding one is its package, its
-// settings section in config, and one line here.
+// destinationKinds lists the destinations, the default first; adding one
+// is its package, its settings section in config, and one entry here.
 func destinationKinds() []destinationKind {
 	return []destinationKind{
-		{"dynamics365", newDynamics},
-		{"salesforce", newSalesforce},
+		{name: "dynamics365", service: "Dataverse", checked: "signed in to Entra ID, WhoAmI answered",
+			urlEnv: "DYNAMICS_URL", urlKey: "dynamics.url", url: func(c *config) string { return c.Dynamics.OrgURL },
+			build: newDynamics, rulesWarnings: dynamics365.RulesWarnings},
+		{name: "salesforce", service: "Salesforce", checked: "token obtained, API answered",
+			urlEnv: "SALESFORCE_MY_DOMAIN_URL", urlKey: "salesforce.my_domain_url", url: func(c *config) string { return c.Salesforce.MyDomainURL },
+			build: newSalesforce},
 	}
+}
+
+// destinationKindOf returns the kind the settings name (default the
+// first), ok false when none has that name.
+func destinationKindOf(cfg *config) (destinationKind, bool) {
+	kinds := destinationKinds()
+	name := cmp.Or(cfg.Destination, kinds[0].name)
+	for _, k := range kinds {
+		if k.name == name {
+			return k, true
+		}
+	}
+	return destinationKind{name: name, service: name, url: func(*config) string { return "" }}, false
 }
 
 // newDestination builds the destination the settings name (default
 // dynamics365).
 func newDestination(ctx context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
-	name := cmp.Or(cfg.Destination, "dynamics365")
+	if k, ok := destinationKindOf(cfg); ok {
+		return k.build(ctx, cfg, log, x)
+	}
+	return nil, &usageError{msg: fmt.Sprintf("destination %q: want one of %s", cfg.Destination, destinationNames())}
+}
+
+// destinationNames lists the destinations' names for messages.
+func destinationNames() string {
 	var names []string
 	for _, k := range destinationKinds() {
-		if k.name == name {
-			return k.build(ctx, cfg, log, x)
-		}
 		names = append(names, k.name)
 	}
-	return nil, &usageError{msg: fmt.Sprintf("destination %q: want one of %s", name, strings.Join(names, ", "))}
+	return strings.Join(names, ", ")
 }
 
 // closeDestination releases what a destination holds, if anything.
@@ -102,20 +133,10 @@ func newDynamics(ctx context.Context, cfg *config, log *slog.Logger, x extras) (
 }
 
 // newSalesforce builds the Salesforce destination from the "salesforce:"
-// settings. It reads the labels of choice columns from the rules' record
-// specs (the plan carries option values), so it takes the rules in use, or
-// loads the configured file.
+// settings.
 func newSalesforce(_ context.Context, cfg *config, log *slog.Logger, x extras) (destinations.Destination, error) {
 	sc := cfg.Salesforce.Config
 	sc.HTTPClient, sc.Logger = x.httpClient, log
-	rules := x.rules
-	if rules == nil {
-		var err error
-		if rules, err = mapping.Load(cfg.Mappings); err != nil {
-			return nil, rulesFileError(err)
-		}
-	}
-	sc.Specs = rules.Records()
 	dst, err := salesforce.New(sc)
 	if err != nil {
 		return nil, &usageError{msg: err.Error()}
@@ -133,10 +154,23 @@ func loadRules(cfg *config, log *slog.Logger, x extras) (*mapping.Rules, error) 
 			return nil, rulesFileError(err)
 		}
 	}
-	for _, w := range rules.Warnings() {
+	for _, w := range rulesWarnings(cfg, rules) {
 		log.Warn("mapping rules: " + w.String())
 	}
 	return rules, nil
+}
+
+// rulesWarnings are the rules' own warnings and the configured
+// destination's notes on them, in file order.
+func rulesWarnings(cfg *config, rules *mapping.Rules) []mapping.Problem {
+	ws := rules.Warnings()
+	if k, ok := destinationKindOf(cfg); ok && k.rulesWarnings != nil {
+		ws = append(ws, k.rulesWarnings(rules.Records())...)
+	}
+	slices.SortStableFunc(ws, func(a, b mapping.Problem) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
+	return ws
 }
 
 // concurrency is the number of documents in flight.

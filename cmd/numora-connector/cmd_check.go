@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,11 +62,8 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 	rules, err := loadRules(cfg, log, extras{})
 	report("mapping rules "+cfg.Mappings, "loaded"+rulesNote(rules), err, func(error) string { return "not loaded" }, exitUsage)
 	report("Numora "+cfg.Numora.BaseURL, "API key accepted, outbox readable", a.checkNumora(ctx, cfg, log), numoraStep, exitUnavailable)
-	ok := "signed in to Entra ID, WhoAmI answered"
-	if kind, _ := cfg.destination(); kind != "dynamics365" {
-		ok = "token obtained, API answered"
-	}
-	report(cfg.destinationLabel(), ok, a.checkDestination(ctx, cfg, log), dataverseStep, exitUnavailable)
+	k, _ := destinationKindOf(cfg)
+	report(cfg.destinationLabel(), cmp.Or(k.checked, "answered"), a.checkDestination(ctx, cfg, log), dataverseStep, exitUnavailable)
 	return code
 }
 

@@ -41,7 +41,7 @@ func (a *app) cmdValidate(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail("validate", err)
 	}
-	for _, w := range rules.Warnings() {
+	for _, w := range rulesWarnings(cfg, rules) {
 		fmt.Fprintf(a.stdout, "warning: %s\n", w)
 	}
 	if *online {
@@ -53,7 +53,7 @@ func (a *app) cmdValidate(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// validateOnline checks the rules against Dataverse metadata.
+// validateOnline checks the rules against the destination's metadata.
 func (a *app) validateOnline(ctx context.Context, cfg *config, log *slog.Logger, rules *mapping.Rules) int {
 	dst, err := newDestination(ctx, cfg, log, extras{})
 	if err != nil {
@@ -66,7 +66,8 @@ func (a *app) validateOnline(ctx context.Context, cfg *config, log *slog.Logger,
 	}
 	problems, err := mv.ValidateRecords(ctx, rules.Records())
 	if err != nil {
-		return a.fail("validate", &unavailableError{err: fmt.Errorf("reading Dataverse metadata: %w", err)})
+		k, _ := destinationKindOf(cfg)
+		return a.fail("validate", &unavailableError{err: fmt.Errorf("reading %s metadata: %w", k.service, err)})
 	}
 	for _, p := range problems {
 		fmt.Fprintln(a.stderr, p.String())

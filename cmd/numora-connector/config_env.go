@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"net"
 	"net/url"
@@ -49,20 +48,14 @@ func (c *config) applyEnv(getenv func(string) string) {
 
 // destination returns the destination's kind and its service URL.
 func (c *config) destination() (kind, url string) {
-	switch kind = cmp.Or(c.Destination, "dynamics365"); kind {
-	case "salesforce":
-		return kind, c.Salesforce.MyDomainURL
-	}
-	return kind, c.Dynamics.OrgURL
+	k, _ := destinationKindOf(c)
+	return k.name, k.url(c)
 }
 
 // destinationLabel names the destination's service and URL in messages.
 func (c *config) destinationLabel() string {
-	kind, url := c.destination()
-	if kind == "salesforce" {
-		return "Salesforce " + url
-	}
-	return "Dataverse " + url
+	k, _ := destinationKindOf(c)
+	return k.service + " " + k.url(c)
 }
 
 // refusedExitCode is the exit code of a pass whose only problems are
@@ -109,12 +102,9 @@ func (c *config) validate(n needs) []string {
 		}
 	}
 	if n.dynamics {
-		kind, url := c.destination()
-		env, key := "DYNAMICS_URL", "dynamics.url"
-		if kind == "salesforce" {
-			env, key = "SALESFORCE_MY_DOMAIN_URL", "salesforce.my_domain_url"
-		}
-		if msg := checkURL(url, env, key); msg != "" {
+		if k, known := destinationKindOf(c); !known {
+			add("destination %q: want one of %s", c.Destination, destinationNames())
+		} else if msg := checkURL(k.url(c), k.urlEnv, k.urlKey); msg != "" {
 			add("%s", msg)
 		}
 	}

@@ -48,7 +48,8 @@ func runExitCode(s *connector.Summary, refused int) int {
 		return exitUnavailable
 	case s.Stop == connector.StopSource && c.Written == 0:
 		return exitUnavailable
-	case c.LeftForRetry > 0 || s.Err != nil || s.Stop == connector.StopCircuitOpen || s.Stop == connector.StopSource:
+	case c.LeftForRetry > 0 || s.Err != nil || s.Stop == connector.StopCircuitOpen || s.Stop == connector.StopReserve ||
+		s.Stop == connector.StopSource:
 		return exitProblems
 	case c.Failed > 0:
 		return refused

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/connector"
+	"github.com/numora/numora-connector/numora"
 	"github.com/numora/numora-connector/numora/numoratest"
 )
 
@@ -16,6 +17,12 @@ type seeded struct {
 	note    string            // what the document demonstrates
 	want    connector.Outcome // expected outcome
 	code    string            // expected error_code prefix, "" for any
+	// earlier is a version of the result delivered before the run (the
+	// sandbox writes it first), nil if none.
+	earlier *numora.Result
+	// check, if set, inspects the destination after the run: "" when it
+	// holds what the document should have left there, else what is wrong.
+	check func(sb *sandbox) string
 }
 
 // sandboxDocs returns the sandbox's ~25 documents: ordinary invoices,

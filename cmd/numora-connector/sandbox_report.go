@@ -41,6 +41,9 @@ func (a *app) printOutcomes(sb *sandbox) bool {
 		if !match {
 			mark, all = "UNEXPECTED", false
 			state += fmt.Sprintf(" (seeded for %s %s)", d.want, d.code)
+		} else if wrong := d.checkDestination(sb); wrong != "" {
+			mark, all = "UNEXPECTED", false
+			state += " but " + wrong
 		} else if d.want != connector.Delivered {
 			state += " (as seeded)"
 		}
@@ -55,6 +58,14 @@ func (a *app) printOutcomes(sb *sandbox) bool {
 	return all
 }
 
+// checkDestination runs the document's check of the destination, if any.
+func (d seeded) checkDestination(sb *sandbox) string {
+	if d.check == nil {
+		return ""
+	}
+	return d.check(sb)
+}
+
 // outcomeOf maps a recorded callback to the connector outcome it means.
 func outcomeOf(d numora.Delivery) connector.Outcome {
 	switch d.Status {
@@ -66,8 +77,12 @@ func outcomeOf(d numora.Delivery) connector.Outcome {
 	return connector.Failed
 }
 
-// printRows prints the rows now in the emulated Dataverse.
+// printRows prints the rows now in the emulated destination.
 func (a *app) printRows(sb *sandbox) {
+	if sb.dest == destSalesforce {
+		a.printSalesforceRows(sb)
+		return
+	}
 	accounts := map[string]string{}
 	for _, r := range sb.dv.Rows("accounts") {
 		accounts[str(r["accountid"])] = str(r["name"])

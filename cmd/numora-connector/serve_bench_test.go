@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	numoraconnector "github.com/numora/numora-connector"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/internal/logctx"
+	"github.com/numora/numora-connector/internal/sandboxenv"
 	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/numora/numoratest"
 	"github.com/numora/numora-connector/numora/webhook"
@@ -29,42 +29,14 @@ import (
 // serveBenchLatency is every emulated request's service latency.
 const serveBenchLatency = 20 * time.Millisecond
 
-// callbackClock delays every Numora request and notes when each
-// document's delivery callback was answered.
-type callbackClock struct {
-	next  http.Handler
-	delay time.Duration
-	mu    sync.Mutex
-	at    map[string]time.Time
-	seen  chan string
-}
-
-func (h *callbackClock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := time.NewTimer(h.delay)
-	select {
-	case <-t.C:
-	case <-r.Context().Done():
-		t.Stop()
-		return
-	}
-	h.next.ServeHTTP(w, r)
-	if id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/v1/documents/"), "/delivery"); ok && r.Method == http.MethodPost {
-		h.mu.Lock()
-		if _, dup := h.at[id]; !dup {
-			h.at[id] = time.Now()
-			h.seen <- id
-		}
-		h.mu.Unlock()
-	}
-}
-
 // serveBench is serve running in process against emulators with 20 ms
-// latency and n generated invoices.
+// latency and n generated invoices; the Numora emulator notes when each
+// delivery callback was accepted.
 type serveBench struct {
-	url   string
-	ids   []string
-	clock *callbackClock
-	stop  func()
+	url    string
+	ids    []string
+	numora *numoratest.Server
+	stop   func()
 }
 
 func startServeBench(b *testing.B, n int) *serveBench {
@@ -75,22 +47,17 @@ func startServeBench(b *testing.B, n int) *serveBench {
 		b.Fatal(err)
 	}
 	b.Cleanup(dv.Close)
-	for _, v := range numoratest.Vendors {
-		dv.Seed("accounts", map[string]any{"name": v.Name, "accountnumber": v.AccountNumber()})
+	if err := sandboxenv.SeedDataverse(dv); err != nil {
+		b.Fatal(err)
 	}
-	if dv.Count("teams") == 0 {
-		dv.Seed("teams", map[string]any{"name": "Accounts Payable"})
-	}
-	nm := numoratest.New(numoratest.WithRequestLog(1))
+	nm := numoratest.NewServer(numoratest.WithRequestLog(1), numoratest.WithLatency(serveBenchLatency))
+	b.Cleanup(nm.Close)
 	nm.GenerateInvoices(n, 7, 3)
-	clock := &callbackClock{next: nm, delay: serveBenchLatency, at: map[string]time.Time{}, seen: make(chan string, n)}
-	hs := httptest.NewServer(clock)
-	b.Cleanup(hs.Close)
 	rules, err := mapping.Parse("mappings.yaml", numoraconnector.DefaultMappings)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := &config{Numora: numoraConfig{BaseURL: hs.URL, APIKey: secret.New(nm.APIKey)},
+	cfg := &config{Numora: numoraConfig{BaseURL: nm.URL, APIKey: secret.New(nm.APIKey)},
 		Dynamics: dynamicsConfig{Config: dynamics365.Config{OrgURL: dv.URL, Auth: dynamics365.AuthClientSecret,
 			TenantID: dv.TenantID, ClientID: dv.ClientID, ClientSecret: secret.New(dv.ClientSecret),
 			AuthorityHost: dv.AuthorityHost}},
@@ -104,7 +71,7 @@ func startServeBench(b *testing.B, n int) *serveBench {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() { done <- a.serve(ctx, cfg, logctx.Discard(), ln, extras{rootCAs: dv.CertPool(), rules: rules}) }()
-	return &serveBench{url: "http://" + ln.Addr().String(), ids: nm.OutboxIDs(), clock: clock,
+	return &serveBench{url: "http://" + ln.Addr().String(), ids: nm.OutboxIDs(), numora: nm,
 		stop: func() { cancel(); <-done }}
 }
 
@@ -169,13 +136,16 @@ func BenchmarkServeLatency(b *testing.B) {
 			go s.post(b, hc, id)
 		}
 		tick.Stop()
-		for range s.ids {
-			<-s.clock.seen
+		if err := s.numora.WaitAccepted(context.Background(), len(s.ids)); err != nil {
+			b.Fatal(err)
 		}
 		s.stop()
 		var lat []time.Duration
-		for id, t := range sent {
-			lat = append(lat, s.clock.at[id].Sub(t))
+		for _, cb := range s.numora.AcceptedCallbacks() {
+			if t, ok := sent[cb.DocumentID]; ok {
+				lat = append(lat, cb.At.Sub(t))
+				delete(sent, cb.DocumentID) // the first callback of each
+			}
 		}
 		slices.Sort(lat)
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")

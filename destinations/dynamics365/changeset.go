@@ -61,11 +61,11 @@ func (w *docWrite) part(r *recWrite) (part, error) {
 func (w *docWrite) body(r *recWrite) ([]byte, error) {
 	o := &objectWriter{}
 	keyCols := map[string]bool{}
-	if r.rec.Key.Kind == mapping.KeyAlternate {
+	if r.rec.Key.Kind == mapping.KeyColumns {
 		for _, c := range r.rec.Key.Columns {
 			keyCols[c.Name] = true
 			if r.bodyKeys && !hasColumn(r.rec.Columns, c.Name) {
-				o.field(c.Name, c.Value.V)
+				o.field(c.Name, jsonValue(c.Value))
 			}
 		}
 	}

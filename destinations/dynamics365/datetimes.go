@@ -69,7 +69,7 @@ func (d *Destination) dateBehaviors(ctx context.Context, info entityInfo) (map[s
 // writes a date-time, so that body can write each as its column stores it.
 func (w *docWrite) prepareDateTimes(ctx context.Context, r *recWrite) error {
 	for _, c := range r.rec.Columns {
-		if c.Value.Type == mapping.TypeDateTime && c.Value.Local != "" {
+		if c.Value.Type == mapping.TypeDateTime && !c.Value.IsNull() {
 			b, err := w.d.dateBehaviors(ctx, r.info)
 			r.behaviors = b
 			return err
@@ -83,14 +83,14 @@ func (w *docWrite) prepareDateTimes(ctx context.Context, r *recWrite) error {
 // wall-clock time as written for TimeZoneIndependent ones (stored without
 // conversion), and its date as written for DateOnly ones.
 func (r *recWrite) columnValue(c mapping.Column) any {
-	if c.Value.Type != mapping.TypeDateTime || c.Value.Local == "" {
-		return c.Value.V
+	if c.Value.Type != mapping.TypeDateTime || c.Value.IsNull() {
+		return jsonValue(c.Value)
 	}
 	switch r.behaviors[c.Name] {
 	case behaviorIndependent:
-		return c.Value.Local + "Z"
+		return c.Value.WallClock() + "Z"
 	case behaviorDateOnly:
-		return c.Value.Local[:len("2006-01-02")]
+		return c.Value.WallClock()[:len("2006-01-02")]
 	}
-	return c.Value.V
+	return jsonValue(c.Value)
 }

@@ -2,7 +2,6 @@ package dynamics365
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -14,32 +13,42 @@ import (
 	"github.com/numora/numora-connector/retry"
 )
 
-const (
-	line1ID = "6f1c3f7e-2222-5000-8000-000000000001"
-	line2ID = "6f1c3f7e-2222-5000-8000-000000000002"
+var (
+	line1ID = lineGUID("doc_1", "li_1")
+	line2ID = lineGUID("doc_1", "li_2")
 )
+
+// identity is the key of a record keyed by identity.
+func identity(doc, item string) mapping.Key {
+	return mapping.Key{Kind: mapping.KeyIdentity, Document: doc, Item: item}
+}
+
+// lineGUID is the row GUID of an invoice line keyed by identity.
+func lineGUID(doc, item string) string {
+	return destinations.IdentityGUID(identity(doc, item), "new_vendorinvoicelines")
+}
 
 // invoicePlan is an invoice (alternate key) with a vendor lookup and two
 // lines (GUID keys) referencing it.
 func invoicePlan(mode mapping.Mode, invoiceNumber string, onMissing mapping.OnMissing) *mapping.Plan {
 	money := func(name, v string) mapping.Column {
-		return mapping.Column{Name: name, Value: mapping.Value{Type: mapping.TypeMoney, V: json.Number(v)}}
+		return mapping.Column{Name: name, Value: mapping.DecimalValue(mapping.TypeMoney, v)}
 	}
-	line := func(item, id, desc string) mapping.Record {
+	line := func(item, desc string) mapping.Record {
 		return mapping.Record{Name: "line", ItemID: item, Entity: "new_vendorinvoicelines", Mode: mapping.ModeUpsert,
-			Key:     mapping.Key{Kind: mapping.KeyID, ID: id},
+			Key:     identity("doc_1", item),
 			Columns: []mapping.Column{str("new_name", desc), money("new_amount", "10.50")},
 			Binds:   []mapping.Bind{{NavProperty: "new_InvoiceId", Ref: 0}}}
 	}
 	return &mapping.Plan{DocumentID: "doc_1", Schema: "invoice_v2", Records: []mapping.Record{
 		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mode,
-			Key: mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("new_invoicenumber", invoiceNumber)}},
+			Key: mapping.Key{Kind: mapping.KeyColumns, Columns: []mapping.Column{str("new_invoicenumber", invoiceNumber)}},
 			Columns: []mapping.Column{str("new_name", "Invoice "+invoiceNumber), str("new_invoicenumber", invoiceNumber),
 				money("new_totalamount", "1234.56"), {Name: "new_ponumber", Value: mapping.Value{Type: mapping.TypeString}}},
 			Binds: []mapping.Bind{{NavProperty: "new_VendorId", Ref: -1, Lookup: &mapping.Lookup{Entity: "accounts",
 				Match: []mapping.Column{str("accountnumber", "DE123456789")}, OnMissing: onMissing, Label: "vendor"}}}},
-		line("li_1", line1ID, "Widgets <small>"),
-		line("li_2", line2ID, "Gadgets & co"),
+		line("li_1", "Widgets <small>"),
+		line("li_2", "Gadgets & co"),
 	}}
 }
 
@@ -342,8 +351,8 @@ func TestDeliverRejectsBadPlans(t *testing.T) {
 	noKey.Records[1].Key = mapping.Key{Kind: mapping.KeyNone}
 	noKey.Records[1].Mode = mapping.ModeUpdate
 	badID := invoicePlan(mapping.ModeUpsert, "INV-1", mapping.OnMissingFail)
-	badID.Records[1].Key.ID = "not-a-guid"
-	for name, p := range map[string]*mapping.Plan{"empty": {}, "forward ref": bad, "update without key": noKey, "bad guid": badID} {
+	badID.Records[1].Key.Document = ""
+	for name, p := range map[string]*mapping.Plan{"empty": {}, "forward ref": bad, "update without key": noKey, "identity without document": badID} {
 		_, err := d.Deliver(context.Background(), p)
 		if c := destinations.Classify(err); err == nil || c != destinations.Permanent {
 			t.Errorf("%s: got %v (%v), want a permanent error", name, err, c)

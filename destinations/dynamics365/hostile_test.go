@@ -37,9 +37,9 @@ func decoysOf(v string) []string {
 func hostilePlan(key, vendorName, total string, onMissing mapping.OnMissing) *mapping.Plan {
 	return &mapping.Plan{DocumentID: "doc_hostile", Schema: "invoice_v2", Records: []mapping.Record{{
 		Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeUpsert,
-		Key: mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("new_invoicenumber", key)}},
+		Key: mapping.Key{Kind: mapping.KeyColumns, Columns: []mapping.Column{str("new_invoicenumber", key)}},
 		Columns: []mapping.Column{str("new_name", "hostile"), str("new_invoicenumber", key),
-			{Name: "new_totalamount", Value: mapping.Value{Type: mapping.TypeMoney, V: json.Number(total)}}},
+			{Name: "new_totalamount", Value: mapping.DecimalValue(mapping.TypeMoney, total)}},
 		Binds: []mapping.Bind{{NavProperty: "new_VendorId", Ref: -1, Lookup: &mapping.Lookup{Entity: "accounts",
 			Match: []mapping.Column{str("name", vendorName)}, OnMissing: onMissing, Label: "vendor"}}},
 	}}}

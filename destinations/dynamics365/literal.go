@@ -1,9 +1,7 @@
 package dynamics365
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -16,57 +14,28 @@ const keyForbidden = `/<>*%&:\?+`
 
 // literal returns v as an OData literal for a key predicate or a $filter:
 // strings quoted with embedded quotes doubled; numbers, booleans, dates,
-// date-times and GUIDs bare; null as null.
+// date-times and GUIDs bare; choices as their option value, multi-choices
+// as their quoted list of option values; null as null.
 func literal(v mapping.Value) (string, error) {
-	if v.V == nil {
+	if v.IsNull() {
 		return "null", nil
 	}
 	switch v.Type {
-	case mapping.TypeString, mapping.TypeMultiChoice:
-		s, ok := v.V.(string)
-		if !ok {
-			return "", typeMismatch(v)
-		}
-		return "'" + strings.ReplaceAll(s, "'", "''") + "'", nil
-	case mapping.TypeInt, mapping.TypeChoice, mapping.TypeDecimal, mapping.TypeMoney:
-		return numberText(v)
-	case mapping.TypeBool:
-		b, ok := v.V.(bool)
-		if !ok {
-			return "", typeMismatch(v)
-		}
-		return strconv.FormatBool(b), nil
-	case mapping.TypeDate, mapping.TypeDateTime, mapping.TypeGUID:
-		s, ok := v.V.(string)
-		if !ok || s == "" {
-			return "", typeMismatch(v)
-		}
-		return s, nil
+	case mapping.TypeString:
+		return quoteLiteral(v.Text()), nil
+	case mapping.TypeMultiChoice:
+		return quoteLiteral(optionValues(v)), nil
+	case mapping.TypeChoice:
+		return strconv.FormatInt(v.Options()[0].Value, 10), nil
+	case mapping.TypeDecimal, mapping.TypeMoney:
+		return decimalText(v), nil
+	case mapping.TypeInt, mapping.TypeBool, mapping.TypeDate, mapping.TypeDateTime, mapping.TypeGUID:
+		return v.Text(), nil
 	}
 	return "", fmt.Errorf("dynamics365: unsupported column type %q", v.Type)
 }
 
-// numberText formats a numeric value exactly.
-func numberText(v mapping.Value) (string, error) {
-	switch n := v.V.(type) {
-	case json.Number:
-		return n.String(), nil
-	case int64:
-		return strconv.FormatInt(n, 10), nil
-	case int:
-		return strconv.Itoa(n), nil
-	case float64:
-		if math.IsNaN(n) || math.IsInf(n, 0) {
-			return "", typeMismatch(v)
-		}
-		return strconv.FormatFloat(n, 'f', -1, 64), nil
-	}
-	return "", typeMismatch(v)
-}
-
-func typeMismatch(v mapping.Value) error {
-	return fmt.Errorf("dynamics365: value %v (%T) does not fit column type %s", v.V, v.V, v.Type)
-}
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // keyPredicate returns the escaped "(k1='v1',k2=2)" segment for alternate-key
 // columns, ok false when a value holds a character Dataverse refuses in key
@@ -91,7 +60,7 @@ func bindPredicate(cols []mapping.Column) (pred string, ok bool, err error) {
 func predicate(cols []mapping.Column, escape func(string) string) (pred string, ok bool, err error) {
 	parts := make([]string, 0, len(cols))
 	for _, c := range cols {
-		if c.Value.V == nil {
+		if c.Value.IsNull() {
 			return "", false, fmt.Errorf("dynamics365: key column %s has no value", c.Name)
 		}
 		lit, err := literal(c.Value)

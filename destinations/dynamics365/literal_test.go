@@ -1,14 +1,14 @@
 package dynamics365
 
 import (
-	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/numora/numora-connector/mapping"
 )
 
 func str(name, v string) mapping.Column {
-	return mapping.Column{Name: name, Value: mapping.Value{Type: mapping.TypeString, V: v}}
+	return mapping.Column{Name: name, Value: mapping.StringValue(v)}
 }
 
 func TestKeyPredicate(t *testing.T) {
@@ -23,13 +23,13 @@ func TestKeyPredicate(t *testing.T) {
 		{"space comma equals", []mapping.Column{str("name", "a b,c=d")}, "(name='a%20b%2Cc%3Dd')", true},
 		{"unicode", []mapping.Column{str("name", "Müller €")}, "(name='M%C3%BCller%20%E2%82%AC')", true},
 		{"parentheses dollar at hash", []mapping.Column{str("name", "x(1)$@#")}, "(name='x%281%29%24%40%23')", true},
-		{"composite with int", []mapping.Column{str("a", "x"), {Name: "b", Value: mapping.Value{Type: mapping.TypeInt, V: int64(2)}}}, "(a='x',b=2)", true},
-		{"decimal", []mapping.Column{{Name: "n", Value: mapping.Value{Type: mapping.TypeDecimal, V: json.Number("1.50")}}}, "(n=1.50)", true},
+		{"composite with int", []mapping.Column{str("a", "x"), {Name: "b", Value: mapping.IntValue(2)}}, "(a='x',b=2)", true},
+		{"decimal", []mapping.Column{{Name: "n", Value: mapping.DecimalValue(mapping.TypeDecimal, "1.50")}}, "(n=1.50)", true},
 		{"slash", []mapping.Column{str("name", "A/B")}, "", false},
 		{"ampersand", []mapping.Column{str("name", "M&M")}, "", false},
 		{"percent", []mapping.Column{str("name", "100%")}, "", false},
 		{"plus", []mapping.Column{str("name", "a+b")}, "", false},
-		{"colon in datetime", []mapping.Column{{Name: "t", Value: mapping.Value{Type: mapping.TypeDateTime, V: "2026-03-24T02:36:37Z"}}}, "", false},
+		{"colon in datetime", []mapping.Column{{Name: "t", Value: mapping.DateTimeValue(time.Date(2026, 3, 24, 2, 36, 37, 0, time.UTC))}}, "", false},
 		{"backslash star lt gt question", []mapping.Column{str("name", `a\b`)}, "", false},
 	}
 	for _, tt := range tests {
@@ -58,15 +58,17 @@ func TestLiteral(t *testing.T) {
 		v    mapping.Value
 		want string
 	}{
-		{mapping.Value{Type: mapping.TypeString, V: "it's"}, "'it''s'"},
+		{mapping.StringValue("it's"), "'it''s'"},
 		{mapping.Value{Type: mapping.TypeString}, "null"},
-		{mapping.Value{Type: mapping.TypeInt, V: 7}, "7"},
-		{mapping.Value{Type: mapping.TypeChoice, V: int64(100000001)}, "100000001"},
-		{mapping.Value{Type: mapping.TypeMoney, V: json.Number("1234.56")}, "1234.56"},
-		{mapping.Value{Type: mapping.TypeDecimal, V: 2.5}, "2.5"},
-		{mapping.Value{Type: mapping.TypeBool, V: true}, "true"},
-		{mapping.Value{Type: mapping.TypeDate, V: "2026-01-02"}, "2026-01-02"},
-		{mapping.Value{Type: mapping.TypeGUID, V: "6f1c3f7e-0000-4000-8000-000000000001"}, "6f1c3f7e-0000-4000-8000-000000000001"},
+		{mapping.IntValue(7), "7"},
+		{mapping.ChoiceValue(mapping.Option{Label: "USD", Value: 100000001}), "100000001"},
+		{mapping.DecimalValue(mapping.TypeMoney, "1234.56"), "1234.56"},
+		{mapping.DecimalValue(mapping.TypeMoney, "1234.56789"), "1234.5679"},
+		{mapping.DecimalValue(mapping.TypeDecimal, "0.33333333333333"), "0.3333333333"},
+		{mapping.MultiChoiceValue([]mapping.Option{{Label: "A", Value: 1}, {Label: "B", Value: 9}}), "'1,9'"},
+		{mapping.BoolValue(true), "true"},
+		{mapping.DateValue("2026-01-02"), "2026-01-02"},
+		{mapping.GUIDValue("6f1c3f7e-0000-4000-8000-000000000001"), "6f1c3f7e-0000-4000-8000-000000000001"},
 	}
 	for _, tt := range tests {
 		got, err := literal(tt.v)
@@ -74,15 +76,10 @@ func TestLiteral(t *testing.T) {
 			t.Errorf("literal(%v) = %q, %v; want %q", tt.v, got, err, tt.want)
 		}
 	}
-	for _, bad := range []mapping.Value{{Type: mapping.TypeInt, V: "7"}, {Type: mapping.TypeBool, V: 1}, {Type: mapping.TypeString, V: 3}, {Type: "blob", V: "x"}} {
-		if got, err := literal(bad); err == nil {
-			t.Errorf("literal(%v) = %q, want an error", bad, got)
-		}
-	}
 }
 
 func TestQueryURL(t *testing.T) {
-	f, err := filterExpr([]mapping.Column{str("accountnumber", "DE 1&2'"), {Name: "statecode", Value: mapping.Value{Type: mapping.TypeChoice, V: int64(0)}}})
+	f, err := filterExpr([]mapping.Column{str("accountnumber", "DE 1&2'"), {Name: "statecode", Value: mapping.ChoiceValue(mapping.Option{Label: "Active", Value: 0})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,22 +121,11 @@ func (d *Destination) queryIDs(ctx context.Context, entitySet string, cols []map
 // request id is reqID): ok true means bind null; otherwise err is the skip
 // or failure.
 func missingLookup(l *mapping.Lookup, reqID string) (ok bool, err error) {
-	return destinations.LookupMissing(l, withRequestID(fmt.Sprintf("%s %s not found in %s",
-		destinations.LookupLabel(l), matchText(l.Match), l.Entity), reqID))
+	return destinations.LookupMissing(l, withRequestID(destinations.LookupNotFound(l, literal), reqID))
 }
 
 // matchText renders match columns for messages: "with accountnumber 'X'".
-func matchText(cols []mapping.Column) string {
-	parts := make([]string, 0, len(cols))
-	for _, c := range cols {
-		lit, err := literal(c.Value)
-		if err != nil {
-			lit = fmt.Sprint(c.Value.V)
-		}
-		parts = append(parts, c.Name+" "+lit)
-	}
-	return "with " + strings.Join(parts, " and ")
-}
+func matchText(cols []mapping.Column) string { return destinations.MatchText(cols, literal) }
 
 func permanent(code, msg string) *destinations.Error {
 	return &destinations.Error{Class: destinations.Permanent, Code: code, Message: msg}

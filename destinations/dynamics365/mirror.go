@@ -61,7 +61,7 @@ func (w *docWrite) prepareMirror(ctx context.Context, preview bool) error {
 }
 
 func (w *docWrite) mirrorOne(ctx context.Context, m *mapping.Mirror, preview bool) error {
-	if m.Owner.Name == "" || m.Owner.Value.V == nil {
+	if m.Owner.Name == "" || m.Owner.Value.IsNull() {
 		return permanent("plan_invalid", "mirror "+m.Record+": no owner column")
 	}
 	sel := mirrorSelect(m)
@@ -122,7 +122,7 @@ func (w *docWrite) current(m *mapping.Mirror, id string, row map[string]any) *re
 		if strings.EqualFold(r.guid, id) {
 			return r
 		}
-		if r.rec.Key.Kind == mapping.KeyAlternate && !r.fresh && sameKey(r.rec.Key.Columns, row) {
+		if r.rec.Key.Kind == mapping.KeyColumns && !r.fresh && sameKey(r.rec.Key.Columns, row) {
 			return r
 		}
 	}
@@ -143,15 +143,15 @@ func sameKey(cols []mapping.Column, row map[string]any) bool {
 func sameValue(v mapping.Value, got any) bool {
 	switch g := got.(type) {
 	case string:
-		s, ok := v.V.(string)
+		s, ok := jsonValue(v).(string)
 		return ok && strings.EqualFold(s, g)
 	case json.Number:
-		want, err := numberText(v)
+		want, err := literal(v)
 		a, okA := new(big.Rat).SetString(want)
 		b, okB := new(big.Rat).SetString(string(g))
-		return err == nil && okA && okB && a.Cmp(b) == 0
+		return isNumeric(v) && err == nil && okA && okB && a.Cmp(b) == 0
 	case bool:
-		b, ok := v.V.(bool)
+		b, ok := jsonValue(v).(bool)
 		return ok && b == g
 	}
 	return false
@@ -264,4 +264,13 @@ func asAPIError(err error) (*APIError, bool) {
 	var api *APIError
 	ok := errors.As(err, &api)
 	return api, ok
+}
+
+// isNumeric reports whether v is a non-null number or choice.
+func isNumeric(v mapping.Value) bool {
+	switch v.Type {
+	case mapping.TypeInt, mapping.TypeDecimal, mapping.TypeMoney, mapping.TypeChoice:
+		return !v.IsNull()
+	}
+	return false
 }

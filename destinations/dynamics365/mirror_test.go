@@ -253,7 +253,7 @@ func TestEmulatorMirrorRowVanishedMeanwhile(t *testing.T) {
 			// An invoice keyed by its number: no probe, the rows are read first.
 			rules := headerKeyedRules(t)
 			deliverOK(t, d, invoiceWith(t, rules, "li_1=Widgets", "li_2=Gadgets"))
-			stale := mapping.DocumentKey("doc_m", "new_vendorinvoicelines", "li_2")
+			stale := lineGUID("doc_m", "li_2")
 			gate := s.HoldPath("$batch")
 			done := deliverAsync(context.Background(), d, invoiceWith(t, rules, "li_1=Widgets corrected"))
 			<-gate.Arrived()

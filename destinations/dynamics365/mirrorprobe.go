@@ -23,7 +23,7 @@ import (
 // delivery from a re-delivery, or nil (the rows are then read at once).
 func (w *docWrite) pickProbe() *recWrite {
 	for _, r := range w.recs {
-		if r.rec.ItemID == "" && r.rec.Key.Kind == mapping.KeyID && r.rec.Mode == mapping.ModeUpsert && !r.fresh && !r.exists {
+		if r.rec.ItemID == "" && r.rec.Key.Kind == mapping.KeyIdentity && r.rec.Mode == mapping.ModeUpsert && !r.fresh && !r.exists {
 			return r
 		}
 	}

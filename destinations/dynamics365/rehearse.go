@@ -42,9 +42,9 @@ func (d *Destination) checkLengths(ctx context.Context, r *recWrite) error {
 		return classify(err)
 	}
 	for _, c := range r.rec.Columns {
-		s, ok := c.Value.V.(string)
+		s := c.Value.Text()
 		max := lengths[strings.ToLower(c.Name)]
-		if !ok || c.Value.Type != mapping.TypeString || max == 0 || utf8.RuneCountInString(s) <= max {
+		if c.Value.IsNull() || c.Value.Type != mapping.TypeString || max == 0 || utf8.RuneCountInString(s) <= max {
 			continue
 		}
 		return permanent("crm_400_"+codeValidation, fmt.Sprintf("A validation error occurred. The length of the '%s' "+

@@ -19,7 +19,7 @@ import (
 // lineOnlyPlan is one GUID-keyed record without binds.
 func lineOnlyPlan() *mapping.Plan {
 	return &mapping.Plan{DocumentID: "doc_2", Records: []mapping.Record{{Name: "line", Entity: "new_vendorinvoicelines",
-		Mode: mapping.ModeUpsert, Key: mapping.Key{Kind: mapping.KeyID, ID: line1ID}, Columns: []mapping.Column{str("new_name", "x")}}}}
+		Mode: mapping.ModeUpsert, Key: identity("doc_1", "li_1"), Columns: []mapping.Column{str("new_name", "x")}}}}
 }
 
 // blockingClock is a fake clock whose Sleep reports each wait on sleeping

@@ -18,7 +18,7 @@ func TestEmulatorDuplicateKey412IsNotExists(t *testing.T) {
 	s.Seed("new_vendorinvoices", map[string]any{"new_name": "someone else's", "new_invoicenumber": "INV-DUP"})
 	plan := &mapping.Plan{DocumentID: "doc_dup", Schema: "invoice_v2", Records: []mapping.Record{
 		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
-			Key:     mapping.Key{Kind: mapping.KeyID, ID: mapping.DocumentKey("doc_dup", "new_vendorinvoices", "")},
+			Key:     identity("doc_dup", ""),
 			Columns: []mapping.Column{str("new_name", "mine"), str("new_invoicenumber", "INV-DUP")}},
 	}}
 	rc, err := d.Deliver(context.Background(), plan)
@@ -37,7 +37,7 @@ func TestEmulatorCreateOnly412ExistsIsUnchanged(t *testing.T) {
 	d, _, _ := emu(t, nil)
 	plan := &mapping.Plan{DocumentID: "doc_c", Schema: "invoice_v2", Records: []mapping.Record{
 		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
-			Key:     mapping.Key{Kind: mapping.KeyID, ID: mapping.DocumentKey("doc_c", "new_vendorinvoices", "")},
+			Key:     identity("doc_c", ""),
 			Columns: []mapping.Column{str("new_name", "mine")}},
 	}}
 	for i, want := range []destinations.Outcome{destinations.Created, destinations.Unchanged} {

@@ -38,7 +38,7 @@ func TestSharedBatchFailedChangeSetShapes(t *testing.T) {
 			first := deliverAsync(ctx, d, invoicePlan(mapping.ModeUpsert, "INV-A", mapping.OnMissingFail))
 			<-gate.Arrived()
 			bad := invoicePlan(mapping.ModeUpsert, "INV-BAD", mapping.OnMissingFail)
-			bad.Records[1].Columns[0].Value.V = strings.Repeat("x", 201) // new_name holds 200
+			bad.Records[1].Columns[0].Value = mapping.StringValue(strings.Repeat("x", 201)) // new_name holds 200
 			waiting := []<-chan delivery{
 				deliverAsync(ctx, d, invoicePlan(mapping.ModeUpsert, "INV-B", mapping.OnMissingFail)),
 				deliverAsync(ctx, d, bad),

@@ -75,7 +75,7 @@ func TestEmulatorOwnerLookupBindsAUser(t *testing.T) {
 	const user = "3c1e7f55-8a2b-4d6e-9f10-2b7c4d5e6f70" // seeded by the default model
 	plan := &mapping.Plan{DocumentID: "doc_o", Schema: "invoice_v2", Records: []mapping.Record{
 		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeUpsert,
-			Key:     mapping.Key{Kind: mapping.KeyID, ID: mapping.DocumentKey("doc_o", "new_vendorinvoices", "")},
+			Key:     identity("doc_o", ""),
 			Columns: []mapping.Column{str("new_name", "owned")},
 			Binds: []mapping.Bind{{NavProperty: "ownerid", Ref: -1, Lookup: &mapping.Lookup{Entity: "systemusers",
 				Match: []mapping.Column{str("domainname", "anna@contoso.example")}, OnMissing: mapping.OnMissingFail}}}},

@@ -16,7 +16,7 @@ func keylessPlan() *mapping.Plan {
 		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate, Key: mapping.Key{Kind: mapping.KeyNone},
 			Columns: []mapping.Column{str("new_name", "keyless")}},
 		{Name: "line", ItemID: "li_1", Entity: "new_vendorinvoicelines", Mode: mapping.ModeUpsert,
-			Key: mapping.Key{Kind: mapping.KeyID, ID: line1ID}, Columns: []mapping.Column{str("new_name", "l1")},
+			Key: identity("doc_1", "li_1"), Columns: []mapping.Column{str("new_name", "l1")},
 			Binds: []mapping.Bind{{NavProperty: "new_InvoiceId", Ref: 0}}},
 	}}
 }

@@ -134,6 +134,9 @@ func (v *validation) column(s *mapping.RecordSpec, t *tableMeta, c mapping.Colum
 	if msg := behaviorMismatch(c.Type, a.Behavior); msg != "" {
 		v.add(c.Pos, "column %s of %s is a %s date-time column: %s", c.Name, t.info.LogicalName, a.Behavior, msg)
 	}
+	if msg := precisionLimit(c); msg != "" {
+		v.add(c.Pos, "column %s: %s", c.Name, msg)
+	}
 	if a.MaxLength > 0 && c.MaxLength > a.MaxLength {
 		v.add(c.Pos, "column %s: max_length %d exceeds Dataverse's MaxLength %d", c.Name, c.MaxLength, a.MaxLength)
 	}
@@ -303,4 +306,23 @@ func (v *validation) mirror(s *mapping.RecordSpec, t *tableMeta) {
 				t.info.LogicalName, col, optionList(a.Options))
 		}
 	}
+}
+
+// precisionLimit reports a precision beyond what Dataverse's column type
+// holds (money 4 fraction digits, decimal 10): values are rounded to that
+// anyway when delivered.
+func precisionLimit(c mapping.ColumnSpec) string {
+	limit := decimalPrecision
+	switch c.Type {
+	case mapping.TypeMoney:
+		limit = moneyPrecision
+	case mapping.TypeDecimal:
+	default:
+		return ""
+	}
+	if c.Precision <= limit {
+		return ""
+	}
+	return fmt.Sprintf("precision %d of a %s column exceeds the %d fraction digits Dataverse holds; values are rounded to %d",
+		c.Precision, c.Type, limit, limit)
 }

@@ -41,7 +41,8 @@ func TestValidateRecordsFindsMismatches(t *testing.T) {
 				{NavProperty: "new_VendorId", Lookup: "accounts", LookupColumns: []string{"taxid"}, Pos: pos(18)},
 			}},
 		{Schema: "invoice_v2", Name: "line", Entity: "new_vendorinvoicelines", Mode: mapping.ModeUpsert, Pos: pos(20),
-			Binds: []mapping.BindSpec{{NavProperty: "new_InvoiceId", Ref: "invoice", Pos: pos(21)}}},
+			Columns: []mapping.ColumnSpec{{Name: "new_amount", Type: mapping.TypeMoney, Precision: 6, Pos: pos(22)}},
+			Binds:   []mapping.BindSpec{{NavProperty: "new_InvoiceId", Ref: "invoice", Pos: pos(21)}}},
 		{Schema: "receipt_v1", Name: "receipt", Entity: "New_Receipts", Pos: pos(30)},
 	}
 	d, _, _ := emu(t, nil)
@@ -59,6 +60,7 @@ func TestValidateRecordsFindsMismatches(t *testing.T) {
 		`mappings.yaml:16:7: new_vendorinvoice has no navigation property new_vendorid (names are case sensitive); did you mean "new_VendorId"?`,
 		"mappings.yaml:17:7: navigation property new_VendorId of new_vendorinvoice points to accounts, not teams",
 		"mappings.yaml:18:7: lookup column taxid does not exist in table account",
+		"mappings.yaml:22:7: column new_amount: precision 6 of a money column exceeds the 4 fraction digits Dataverse holds",
 		`mappings.yaml:30:7: record receipt: Dataverse has no entity set "New_Receipts"; did you mean "new_receipts"?`,
 	}
 	var got []string

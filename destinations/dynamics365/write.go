@@ -160,14 +160,13 @@ func (w *docWrite) prepareRecord(ctx context.Context, r *recWrite, preview bool)
 func (w *docWrite) prepareKey(ctx context.Context, r *recWrite, preview bool) error {
 	rec := r.rec
 	switch rec.Key.Kind {
-	case mapping.KeyID:
-		id, err := uuid.Parse(rec.Key.ID)
-		if err != nil {
-			return w.recordError(r, "plan_invalid", fmt.Sprintf("key id %q is not a GUID", rec.Key.ID))
+	case mapping.KeyIdentity:
+		if rec.Key.Document == "" {
+			return w.recordError(r, "plan_invalid", "key by identity without a document id")
 		}
-		r.guid = id.String()
+		r.guid = destinations.IdentityGUID(rec.Key, rec.Entity)
 		r.keyPath = rec.Entity + "(" + r.guid + ")"
-	case mapping.KeyAlternate:
+	case mapping.KeyColumns:
 		return w.prepareAlternateKey(ctx, r, preview)
 	case mapping.KeyNone, "":
 		if rec.Mode == mapping.ModeUpdate {
@@ -275,6 +274,9 @@ func checkPlan(plan *mapping.Plan) error {
 	if plan == nil || len(plan.Records) == 0 {
 		return permanent("plan_invalid", "the plan has no records")
 	}
+	if err := checkLimits(plan); err != nil {
+		return err
+	}
 	if len(plan.Records) > maxChangeSetOps {
 		return permanent("plan_too_large", fmt.Sprintf("%d records exceed Dataverse's %d operations per change set",
 			len(plan.Records), maxChangeSetOps))
@@ -300,12 +302,7 @@ func (w *docWrite) recordError(r *recWrite, code, msg string) error {
 
 // recordLabel names a record in messages: "invoice (new_vendorinvoices)" or
 // "line li_3 (new_vendorinvoicelines)".
-func recordLabel(rec *mapping.Record) string {
-	if rec.ItemID != "" {
-		return rec.Name + " " + rec.ItemID + " (" + rec.Entity + ")"
-	}
-	return rec.Name + " (" + rec.Entity + ")"
-}
+func recordLabel(rec *mapping.Record) string { return destinations.RecordLabel(rec) }
 
 // contentID is the record's Content-ID in its change set.
 func (r *recWrite) contentID() string { return strconv.Itoa(r.idBase + r.index + 1) }

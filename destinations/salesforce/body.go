@@ -20,11 +20,7 @@ func (w *docWrite) fillBody(ctx context.Context, r *recWrite) error {
 		if strings.EqualFold(c.Name, r.keyField) {
 			continue
 		}
-		v, err := w.d.jsonValue(r.rec.Entity, c.Name, c.Value)
-		if err != nil {
-			return err
-		}
-		r.body[c.Name] = v
+		r.body[c.Name] = jsonValue(c.Value)
 	}
 	for i := range r.rec.Binds {
 		if err := w.bind(ctx, r, &r.rec.Binds[i]); err != nil {

@@ -38,12 +38,7 @@ type recWrite struct {
 func (r *recWrite) ref() string { return "r" + strconv.Itoa(r.idx) }
 
 // label names the record in messages: "line 2 (Invoice_Line__c)".
-func (r *recWrite) label() string {
-	if r.rec.ItemID != "" {
-		return fmt.Sprintf("%s %s (%s)", r.rec.Name, r.rec.ItemID, r.rec.Entity)
-	}
-	return fmt.Sprintf("%s (%s)", r.rec.Name, r.rec.Entity)
-}
+func (r *recWrite) label() string { return destinations.RecordLabel(r.rec) }
 
 // docWrite is one document's delivery being prepared or sent.
 type docWrite struct {
@@ -112,9 +107,12 @@ func (w *docWrite) record(ctx context.Context, i int) (*recWrite, error) {
 	}
 	r.info = info
 	switch rec.Key.Kind {
-	case mapping.KeyID:
-		r.keyField, r.keyValue = w.d.cfg.IDField, rec.Key.ID
-	case mapping.KeyAlternate:
+	case mapping.KeyIdentity:
+		if rec.Key.Document == "" {
+			return nil, permanent("plan_key", r.label()+": key by identity without a document id")
+		}
+		r.keyField, r.keyValue = w.d.cfg.IDField, destinations.IdentityGUID(rec.Key, rec.Entity)
+	case mapping.KeyColumns:
 		if len(rec.Key.Columns) != 1 {
 			return nil, permanent("plan_key", fmt.Sprintf("%s: Salesforce upserts by one External ID field; the key has %d columns",
 				r.label(), len(rec.Key.Columns)))

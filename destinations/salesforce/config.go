@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/numora/numora-connector/mapping"
 	"github.com/numora/numora-connector/retry"
 	"github.com/numora/numora-connector/secret"
 )
@@ -38,14 +37,11 @@ type Config struct {
 	// PrivateKeyFile is read into PrivateKey by New when that is empty.
 	PrivateKeyFile string `yaml:"private_key_file"`
 	Audience       string `yaml:"audience"`
-	// IDField is the External ID (Unique) field that holds a record's
-	// plan GUID when its rules key it by document and item identity
-	// (key kind "id"); default Numora_Id__c.
+	// IDField is the External ID (Unique, text of at least 36) field that
+	// holds the identity of records the rules key by document (key kind
+	// identity), as destinations.IdentityGUID writes it; default
+	// Numora_Id__c.
 	IDField string `yaml:"id_field"`
-	// Specs are the rules' record specs: the destination reads the labels
-	// of choice columns from them (the plan carries Dataverse option
-	// values; see docs/salesforce.md).
-	Specs []mapping.RecordSpec `yaml:"-"`
 	// APIReserve is how many daily API requests are left to others: once
 	// Sforce-Limit-Info shows fewer remaining, Deliver refuses new
 	// documents (transient crm_api_reserve). Default 1000; -1 disables.

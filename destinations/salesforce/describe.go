@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // objectInfo is what describe says about an sObject.
@@ -58,10 +60,13 @@ func (o *objectInfo) reference(name string) *fieldInfo {
 }
 
 // describeCache holds describe answers for the destination's lifetime
-// (a changed schema needs a restart, as with Dataverse metadata).
+// (a changed schema needs a restart, as with Dataverse metadata). Documents
+// delivered at once that need the same object share one describe request:
+// each costs a call against the org's daily API allocation.
 type describeCache struct {
-	mu sync.Mutex
-	m  map[string]*objectInfo
+	mu     sync.Mutex
+	m      map[string]*objectInfo
+	flight singleflight.Group
 }
 
 func (c *describeCache) get(name string) *objectInfo {
@@ -79,11 +84,31 @@ func (c *describeCache) put(o *objectInfo) {
 	c.m[strings.ToLower(o.Name)] = o
 }
 
-// describe returns the object's describe answer, cached.
+// describe returns the object's describe answer, cached. Concurrent callers
+// wait for one request; it runs without the first caller's cancellation (the
+// HTTP client's timeout bounds it), so one document's stop does not fail the
+// others, and each caller still returns when its own ctx ends.
 func (d *Destination) describe(ctx context.Context, object string) (*objectInfo, error) {
 	if o := d.objects.get(object); o != nil {
 		return o, nil
 	}
+	shared := context.WithoutCancel(ctx)
+	ch := d.objects.flight.DoChan(strings.ToLower(object), func() (any, error) {
+		return d.fetchDescribe(shared, object)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*objectInfo), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// fetchDescribe asks Salesforce for the object's describe and caches it.
+func (d *Destination) fetchDescribe(ctx context.Context, object string) (*objectInfo, error) {
 	resp, err := d.call(ctx, "GET", "sobjects/"+url.PathEscape(object)+"/describe", nil)
 	if err != nil {
 		return nil, err

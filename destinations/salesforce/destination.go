@@ -32,7 +32,6 @@ type Destination struct {
 	rand    func() float64
 	objects describeCache
 	lookups lookupCache
-	choices choiceLabels
 }
 
 // Interface guards.
@@ -71,7 +70,6 @@ func New(cfg Config) (*Destination, error) {
 		breaker: newBreaker(cfg.MyDomainURL, cfg.Breaker, cfg.Clock, cfg.Logger),
 		rand:    rand.Float64,
 		lookups: lookupCache{ttl: cfg.LookupTTL},
-		choices: newChoiceLabels(cfg.Specs),
 	}
 	return d, nil
 }

@@ -1,7 +1,9 @@
 package salesforce
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,7 +117,7 @@ func TestModes(t *testing.T) {
 	e := newEnv(t, nil)
 	acct := func(mode mapping.Mode, tax string) *mapping.Plan {
 		return &mapping.Plan{DocumentID: "d", Records: []mapping.Record{{Name: "vendor", Entity: "Account", Mode: mode,
-			Key:     mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("Tax_Id__c", tax)}},
+			Key:     mapping.Key{Kind: mapping.KeyColumns, Columns: []mapping.Column{str("Tax_Id__c", tax)}},
 			Columns: []mapping.Column{str("Name", "Vendor "+tax)}}}}
 	}
 	if _, err := e.d.Deliver(bg, acct(mapping.ModeUpdate, "X1")); err == nil {
@@ -139,9 +141,10 @@ func TestModes(t *testing.T) {
 
 func TestKeyByIdentityAndPlainCreate(t *testing.T) {
 	e := newEnv(t, nil)
+	lineIdentity := mapping.Key{Kind: mapping.KeyIdentity, Document: "doc-9", Item: "li_1"}
 	inv := e.srv.Insert("Invoice__c", map[string]any{"Numora_Document_Id__c": "doc-9"})
 	plan := &mapping.Plan{DocumentID: "doc-9", Records: []mapping.Record{
-		{Name: "line", Entity: "Invoice_Line__c", Mode: mapping.ModeUpsert, Key: mapping.Key{Kind: mapping.KeyID, ID: "6f1c0a52-0000-5000-8000-000000000001"},
+		{Name: "line", Entity: "Invoice_Line__c", Mode: mapping.ModeUpsert, Key: lineIdentity,
 			Columns: []mapping.Column{str("Line_Key__c", "k9"), str("Description__c", "by GUID")},
 			Binds:   []mapping.Bind{{NavProperty: "Invoice__r", Ref: -1, Lookup: &mapping.Lookup{Entity: "Invoice__c", Match: []mapping.Column{str("Numora_Document_Id__c", "doc-9")}, OnMissing: mapping.OnMissingFail}}}},
 		{Name: "vendor", Entity: "Account", Mode: mapping.ModeCreate, Key: mapping.Key{Kind: mapping.KeyNone},
@@ -152,7 +155,7 @@ func TestKeyByIdentityAndPlainCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := e.srv.Record(rc.Records[0].ID)
-	if line["Numora_Id__c"] != "6f1c0a52-0000-5000-8000-000000000001" || line["Invoice__c"] != inv {
+	if line["Numora_Id__c"] != destinations.IdentityGUID(lineIdentity, "Invoice_Line__c") || line["Invoice__c"] != inv {
 		t.Fatalf("line = %v", line)
 	}
 	if e.srv.Record(rc.Records[1].ID)["Name"] != "Walk-in" {
@@ -187,16 +190,11 @@ func TestPlanRefusals(t *testing.T) {
 			p.Records[0].Key = mapping.Key{Kind: mapping.KeyNone}
 			return p
 		}, "plan_key"},
-		{"choice without label", func() *mapping.Plan {
+		{"identity without document", func() *mapping.Plan {
 			p := invoicePlan("d", "X", mapping.OnMissingNull)
-			p.Records[0].Columns[4] = typed("Status__c", mapping.TypeChoice, int64(7))
+			p.Records[0].Key = mapping.Key{Kind: mapping.KeyIdentity}
 			return p
-		}, "plan_choice"},
-		{"multichoice garbage", func() *mapping.Plan {
-			p := invoicePlan("d", "X", mapping.OnMissingNull)
-			p.Records[0].Columns[5] = typed("Tags__c", mapping.TypeMultiChoice, "1,x")
-			return p
-		}, "plan_invalid"},
+		}, "plan_key"},
 		{"not a reference", func() *mapping.Plan {
 			p := invoicePlan("d", "X", mapping.OnMissingNull, "1")
 			p.Records[1].Binds[0].NavProperty = "Description__c"
@@ -280,7 +278,7 @@ func TestKeyValuesArePathEscaped(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, key := range []string{"DE/12 3", "Müller&Söhne?x=1", "50%#frag"} {
 		plan := &mapping.Plan{DocumentID: "d", Records: []mapping.Record{{Name: "vendor", Entity: "Account", Mode: mapping.ModeUpsert,
-			Key:     mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("Tax_Id__c", key)}},
+			Key:     mapping.Key{Kind: mapping.KeyColumns, Columns: []mapping.Column{str("Tax_Id__c", key)}},
 			Columns: []mapping.Column{str("Name", "V")}}}}
 		for range 2 {
 			if _, err := e.d.Deliver(bg, plan); err != nil {
@@ -330,5 +328,44 @@ func TestExistingLinesComeFromTheMirrorQuery(t *testing.T) {
 	}
 	if e.srv.Record(legacy)["Numora_Document_Id__c"] != "doc-1" {
 		t.Error("the legacy line did not get its owner column")
+	}
+}
+
+// Documents delivered at once share one describe per object: each describe
+// is a call against the org's daily API allocation.
+func TestConcurrentDocumentsShareDescribe(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.Insert("Account", map[string]any{"Name": "ACME", "Tax_Id__c": "DE123"})
+	gate := e.srv.Hold("GET /sobjects/Invoice__c/describe")
+	const docs = 6
+	errs := make(chan error, docs)
+	deliver := func(id string) {
+		_, err := e.d.Deliver(bg, invoicePlan(id, "DE123", mapping.OnMissingFail, "1"))
+		errs <- err
+	}
+	go deliver("doc-0")
+	<-gate.Arrived() // doc-0's describe is in flight
+	for i := 1; i < docs; i++ {
+		go deliver(fmt.Sprintf("doc-%d", i))
+	}
+	gate.Release()
+	for range docs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	perObject := map[string]int{}
+	for _, r := range e.srv.Requests() {
+		if strings.HasSuffix(r.Path, "/describe") {
+			perObject[r.Path]++
+		}
+	}
+	for path, n := range perObject {
+		if n != 1 {
+			t.Errorf("%s requested %d times; want once", path, n)
+		}
+	}
+	if len(perObject) == 0 {
+		t.Fatal("no describe request seen")
 	}
 }

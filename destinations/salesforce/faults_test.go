@@ -1,6 +1,7 @@
 package salesforce
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,9 @@ func TestDailyAllocation(t *testing.T) {
 			destinations.Transient, "crm_api_reserve")
 		if !strings.Contains(de.Message, "14601 of 15000 used, 399 left, under the reserve of 500") {
 			t.Errorf("message = %q", de.Message)
+		}
+		if !errors.Is(de, destinations.ErrReserve) {
+			t.Error("the reserve error does not wrap destinations.ErrReserve: the connector would keep taking documents")
 		}
 		if len(e.srv.Requests()) != 1 {
 			t.Error("a refused document made requests")

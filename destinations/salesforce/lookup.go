@@ -93,18 +93,8 @@ func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (string, er
 // missingLookup applies l.OnMissing when nothing matched: ok true means
 // set the reference to null; otherwise err is the skip or failure.
 func missingLookup(l *mapping.Lookup) (ok bool, err error) {
-	return destinations.LookupMissing(l, fmt.Sprintf("%s %s not found in %s", destinations.LookupLabel(l), matchText(l.Match), l.Entity))
+	return destinations.LookupMissing(l, destinations.LookupNotFound(l, soqlLiteral))
 }
 
 // matchText renders match columns for messages: "with Tax_Id__c 'X'".
-func matchText(cols []mapping.Column) string {
-	parts := make([]string, 0, len(cols))
-	for _, c := range cols {
-		lit, err := soqlLiteral(c.Value)
-		if err != nil {
-			lit = fmt.Sprint(c.Value.V)
-		}
-		parts = append(parts, c.Name+" "+lit)
-	}
-	return "with " + strings.Join(parts, " and ")
-}
+func matchText(cols []mapping.Column) string { return destinations.MatchText(cols, soqlLiteral) }

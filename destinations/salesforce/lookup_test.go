@@ -3,6 +3,7 @@ package salesforce
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/mapping"
@@ -81,22 +82,24 @@ func TestSOQLLiterals(t *testing.T) {
 		v    mapping.Value
 		want string
 	}{
-		{mapping.Value{Type: mapping.TypeString, V: `O'Brien \ "x"` + "\n\t"}, `'O\'Brien \\ \"x\"\n\t'`},
-		{mapping.Value{Type: mapping.TypeString, V: "50%_off"}, `'50%_off'`},
-		{mapping.Value{Type: mapping.TypeInt, V: int64(42)}, "42"},
-		{mapping.Value{Type: mapping.TypeBool, V: true}, "true"},
-		{mapping.Value{Type: mapping.TypeDate, V: "2026-03-24"}, "2026-03-24"},
-		{mapping.Value{Type: mapping.TypeDecimal, V: jsonNumber("1.50")}, "1.50"},
+		{mapping.StringValue(`O'Brien \ "x"` + "\n\t"), `'O\'Brien \\ \"x\"\n\t'`},
+		{mapping.StringValue("50%_off"), `'50%_off'`},
+		{mapping.IntValue(42), "42"},
+		{mapping.BoolValue(true), "true"},
+		{mapping.DateValue("2026-03-24"), "2026-03-24"},
+		{mapping.DecimalValue(mapping.TypeDecimal, "1.50"), "1.50"},
 		{mapping.Value{Type: mapping.TypeString}, "null"},
+		{mapping.ChoiceValue(mapping.Option{Label: "Booked", Value: 2}), `'Booked'`},
+		{mapping.DateTimeValue(time.Date(2026, 3, 24, 3, 36, 37, 0, time.FixedZone("CET", 3600))), "2026-03-24T02:36:37Z"},
 	}
 	for _, tt := range tests {
 		got, err := soqlLiteral(tt.v)
 		if err != nil || got != tt.want {
-			t.Errorf("soqlLiteral(%#v) = %q, %v; want %q", tt.v.V, got, err, tt.want)
+			t.Errorf("soqlLiteral(%#v) = %q, %v; want %q", tt.v.Text(), got, err, tt.want)
 		}
 	}
-	if _, err := soqlLiteral(mapping.Value{V: 1.5}); err == nil {
-		t.Error("a float64 got a literal")
+	if _, err := soqlLiteral(mapping.DecimalValue("blob", "1.5")); err == nil {
+		t.Error("an unknown type got a literal")
 	}
 	if _, err := soqlWhere([]mapping.Column{str("Name' OR Id != null", "x")}); err == nil {
 		t.Error("a field name with a quote went into SOQL")

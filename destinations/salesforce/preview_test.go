@@ -82,7 +82,7 @@ func TestValidateRecords(t *testing.T) {
 		{"no object", func(s *mapping.RecordSpec) { s.Entity = "Nope__c" }, []string{"no sObject Nope__c"}},
 		{"two key columns", func(s *mapping.RecordSpec) { s.KeyColumns = []string{"Name", "Total__c"} }, []string{"one External ID"}},
 		{"key not external", func(s *mapping.RecordSpec) { s.KeyColumns = []string{"Name"} }, []string{"not an External ID"}},
-		{"identity key without the field", func(s *mapping.RecordSpec) { s.KeyColumns = nil }, []string{"no field Numora_Id__c"}},
+		{"identity key without the field", func(s *mapping.RecordSpec) { s.KeyColumns, s.Key = nil, mapping.KeyIdentity }, []string{"no field Numora_Id__c"}},
 		{"unknown column", func(s *mapping.RecordSpec) { s.Columns[3].Name = "Nom" }, []string{"no field Nom"}},
 		{"wrong type", func(s *mapping.RecordSpec) { s.Columns[2].Type = mapping.TypeBool }, []string{"currency field; a bool"}},
 		{"too long", func(s *mapping.RecordSpec) { s.Columns[3].MaxLength = 200 }, []string{"at most 80"}},

@@ -31,7 +31,7 @@ func TestRulesToSalesforce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, func(c *Config) { c.Specs = rules.Records() })
+	e := newEnv(t, nil)
 	probs, err := e.d.ValidateRecords(bg, rules.Records())
 	if err != nil || len(probs) != 0 {
 		t.Fatalf("ValidateRecords = %v, %v", probs, err)

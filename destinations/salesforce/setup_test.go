@@ -2,7 +2,6 @@ package salesforce
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -21,20 +20,13 @@ type env struct {
 	clock *retry.FakeClock
 }
 
-// specs are the rules' record specs the tests' plans come from: they give
-// the labels of Status__c's option values.
-var specs = []mapping.RecordSpec{{Name: "invoice", Entity: "Invoice__c", Mode: mapping.ModeUpsert,
-	KeyColumns: []string{"Numora_Document_Id__c"},
-	Columns: []mapping.ColumnSpec{{Name: "Status__c", Type: mapping.TypeChoice, Choices: map[string]int64{"Draft": 1, "Booked": 2}},
-		{Name: "Tags__c", Type: mapping.TypeMultiChoice, Choices: map[string]int64{"Urgent": 1, "Reviewed": 9}}}}}
-
 func newEnv(t *testing.T, edit func(*Config), opts ...salesforcetest.Option) *env {
 	t.Helper()
 	srv := salesforcetest.NewServer(opts...)
 	t.Cleanup(srv.Close)
 	clock := retry.NewFakeClock(time.Date(2026, 3, 24, 9, 0, 0, 0, time.UTC))
 	cfg := Config{MyDomainURL: srv.URL, ClientID: srv.ClientID, ClientSecret: secret.New(srv.ClientSecret),
-		HTTPClient: srv.Client(), Clock: clock, Specs: specs, Retry: retry.Policy{MaxAttempts: 3}}
+		HTTPClient: srv.Client(), Clock: clock, Retry: retry.Policy{MaxAttempts: 3}}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -48,12 +40,10 @@ func newEnv(t *testing.T, edit func(*Config), opts ...salesforcetest.Option) *en
 }
 
 func str(name, v string) mapping.Column {
-	return mapping.Column{Name: name, Value: mapping.Value{Type: mapping.TypeString, V: v}}
+	return mapping.Column{Name: name, Value: mapping.StringValue(v)}
 }
 
-func typed(name string, t mapping.Type, v any) mapping.Column {
-	return mapping.Column{Name: name, Value: mapping.Value{Type: t, V: v}}
-}
+func typed(name string, v mapping.Value) mapping.Column { return mapping.Column{Name: name, Value: v} }
 
 // invoicePlan is a document's plan: an Invoice__c keyed by the document
 // id, bound to the Account with taxID (lookup on_missing as given), and
@@ -61,19 +51,21 @@ func typed(name string, t mapping.Type, v any) mapping.Column {
 func invoicePlan(doc, taxID string, onMissing mapping.OnMissing, items ...string) *mapping.Plan {
 	p := &mapping.Plan{DocumentID: doc, Schema: "invoice"}
 	p.Records = append(p.Records, mapping.Record{Name: "invoice", Entity: "Invoice__c", Mode: mapping.ModeUpsert,
-		Key: mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("Numora_Document_Id__c", doc)}},
+		Key: mapping.Key{Kind: mapping.KeyColumns, Columns: []mapping.Column{str("Numora_Document_Id__c", doc)}},
 		Columns: []mapping.Column{str("Numora_Document_Id__c", doc), str("Name", "INV "+doc),
-			typed("Invoice_Date__c", mapping.TypeDate, "2026-03-24"), typed("Total__c", mapping.TypeMoney, json.Number("119.00")),
-			typed("Status__c", mapping.TypeChoice, int64(2)), typed("Tags__c", mapping.TypeMultiChoice, "1,9"),
-			typed("Issued_At__c", mapping.TypeDateTime, "2026-03-24T02:36:37Z"), typed("Paid__c", mapping.TypeBool, false)},
+			typed("Invoice_Date__c", mapping.DateValue("2026-03-24")), typed("Total__c", mapping.DecimalValue(mapping.TypeMoney, "119.00")),
+			typed("Status__c", mapping.ChoiceValue(mapping.Option{Label: "Booked", Value: 2})),
+			typed("Tags__c", mapping.MultiChoiceValue([]mapping.Option{{Label: "Urgent", Value: 1}, {Label: "Reviewed", Value: 9}})),
+			typed("Issued_At__c", mapping.DateTimeValue(time.Date(2026, 3, 24, 3, 36, 37, 0, time.FixedZone("CET", 3600)))),
+			typed("Paid__c", mapping.BoolValue(false))},
 		Binds: []mapping.Bind{{NavProperty: "Account__c", Ref: -1, Lookup: &mapping.Lookup{Entity: "Account",
 			Match: []mapping.Column{str("Tax_Id__c", taxID)}, OnMissing: onMissing, Label: "vendor"}}}})
 	for i, it := range items {
 		key := doc + "-" + it
 		p.Records = append(p.Records, mapping.Record{Name: "line", ItemID: it, Entity: "Invoice_Line__c", Mode: mapping.ModeUpsert,
-			Key: mapping.Key{Kind: mapping.KeyAlternate, Columns: []mapping.Column{str("Line_Key__c", key)}},
+			Key: mapping.Key{Kind: mapping.KeyColumns, Columns: []mapping.Column{str("Line_Key__c", key)}},
 			Columns: []mapping.Column{str("Line_Key__c", key), str("Numora_Document_Id__c", doc), str("Description__c", "item "+it),
-				typed("Quantity__c", mapping.TypeDecimal, json.Number("2.5")), typed("Line_No__c", mapping.TypeInt, int64(i+1))},
+				typed("Quantity__c", mapping.DecimalValue(mapping.TypeDecimal, "2.5")), typed("Line_No__c", mapping.IntValue(int64(i+1)))},
 			Binds: []mapping.Bind{{NavProperty: "Invoice__c", Ref: 0}}})
 	}
 	p.Mirror = []mapping.Mirror{{Record: "line", Entity: "Invoice_Line__c", OnRemoved: mapping.RemoveDelete,
@@ -113,7 +105,5 @@ func countComposites(srv *salesforcetest.Server) int {
 }
 
 var bg = context.Background()
-
-func jsonNumber(s string) json.Number { return json.Number(s) }
 
 func secretOf(s string) secret.String { return secret.New(s) }

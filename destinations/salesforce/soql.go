@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/numora/numora-connector/mapping"
@@ -25,23 +24,20 @@ var soqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, `"`, `\"`, "\n", `\n
 // soqlString is s as a quoted SOQL literal.
 func soqlString(s string) string { return "'" + soqlEscaper.Replace(s) + "'" }
 
-// soqlLiteral is a plan value as a SOQL literal: strings quoted and
-// escaped, numbers and booleans bare, dates and datetimes unquoted.
+// soqlLiteral is a plan value as a SOQL literal: text, choices and GUIDs
+// quoted and escaped, numbers and booleans bare, dates and datetimes
+// unquoted.
 func soqlLiteral(v mapping.Value) (string, error) {
-	switch x := v.V.(type) {
-	case nil:
+	if v.IsNull() {
 		return "null", nil
-	case string:
-		if v.Type == mapping.TypeDate || v.Type == mapping.TypeDateTime {
-			return x, nil
-		}
-		return soqlString(x), nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case json.Number:
-		return x.String(), nil
+	}
+	switch v.Type {
+	case mapping.TypeString, mapping.TypeGUID:
+		return soqlString(v.Text()), nil
+	case mapping.TypeChoice, mapping.TypeMultiChoice:
+		return soqlString(picklistText(v)), nil
+	case mapping.TypeInt, mapping.TypeBool, mapping.TypeDecimal, mapping.TypeMoney, mapping.TypeDate, mapping.TypeDateTime:
+		return v.Text(), nil
 	}
 	return "", fmt.Errorf("no SOQL literal for a %s value", v.Type)
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/numora/numora-connector/destinations"
 )
 
 // usage is the org's daily API usage as the last Sforce-Limit-Info header
@@ -59,9 +61,11 @@ func (u *usage) reserveError(reserve int) error {
 	if !known || reserve < 0 || max-used >= reserve {
 		return nil
 	}
-	return transient("crm_api_reserve", fmt.Sprintf("Salesforce's daily API allocation is nearly used up "+
+	e := transient("crm_api_reserve", fmt.Sprintf("Salesforce's daily API allocation is nearly used up "+
 		"(%d of %d used, %d left, under the reserve of %d): not taking new documents until it recovers",
 		used, max, max-used, reserve))
+	e.Err = destinations.ErrReserve // the connector stops taking documents
+	return e
 }
 
 func lower(s string) string { return strings.ToLower(s) }

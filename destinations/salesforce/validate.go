@@ -82,7 +82,7 @@ func (d *Destination) validateKey(p *problems, s *mapping.RecordSpec, o *objectI
 		return
 	case len(s.KeyColumns) == 1:
 		key = s.KeyColumns[0]
-	case s.Mode != mapping.ModeCreate:
+	case s.Key == mapping.KeyIdentity:
 		key = d.cfg.IDField
 	default:
 		return

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
+	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
 	"github.com/numora/numora-connector/numora/numoratest"
 )
 
@@ -29,5 +30,22 @@ func TestEnv(t *testing.T) {
 		"AZURE_AUTHORITY_HOST=" + dv.AuthorityHost, "SSL_CERT_FILE=/tmp/ca.pem"}
 	if strings.Join(env, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Env =\n%s\nwant\n%s", strings.Join(env, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestSeedSalesforceAndEnv(t *testing.T) {
+	sf := salesforcetest.NewServer()
+	t.Cleanup(sf.Close)
+	SeedSalesforce(sf)
+	accounts := sf.Records("Account")
+	if len(accounts) != len(numoratest.Vendors) || accounts[0]["Tax_Id__c"] != numoratest.Vendors[0].AccountNumber() {
+		t.Errorf("accounts %v, want one per vendor keyed by its tax id", accounts)
+	}
+	env := SalesforceEnv("http://127.0.0.1:1", "key-1", sf, "/tmp/sf.pem")
+	want := []string{"NUMORA_BASE_URL=http://127.0.0.1:1", "NUMORA_API_KEY=key-1", "CONNECTOR_DESTINATION=salesforce",
+		"SALESFORCE_MY_DOMAIN_URL=" + sf.URL, "SALESFORCE_CLIENT_ID=" + sf.ClientID,
+		"SALESFORCE_CLIENT_SECRET=" + sf.ClientSecret, "SSL_CERT_FILE=/tmp/sf.pem"}
+	if strings.Join(env, "\n") != strings.Join(want, "\n") {
+		t.Errorf("SalesforceEnv =\n%s\nwant\n%s", strings.Join(env, "\n"), strings.Join(want, "\n"))
 	}
 }

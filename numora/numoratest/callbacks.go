@@ -59,6 +59,9 @@ func (s *Server) handleDelivery(ex *exchange) {
 		a, replay = s.deliver(d, body)
 	}
 	d.attempts = append(d.attempts, attempt{body: body, status: a.status, requestID: ex.rid, replay: replay, at: s.now()})
+	if a.status/100 == 2 {
+		s.noteAccepted(d.id)
+	}
 	s.mu.Unlock()
 	a.send(ex)
 }

@@ -22,6 +22,7 @@ type settings struct {
 	dispatchDelay   time.Duration
 	requestLog      int
 	strictReplay    bool
+	latency         time.Duration
 }
 
 // Defaults of the options.
@@ -81,3 +82,8 @@ func WithRequestLog(n int) Option { return func(s *settings) { s.requestLog = ma
 // WithStrictReplay answers 409 conflict to any repeated execution_id, even
 // a byte-identical replay, as a stricter Numora might.
 func WithStrictReplay() Option { return func(s *settings) { s.strictReplay = true } }
+
+// WithLatency delays every request by d on the server's clock before it
+// is served, as a distant Numora would (benchmarks). A request whose
+// client gave up meanwhile is not served; Close cuts the wait short.
+func WithLatency(d time.Duration) Option { return func(s *settings) { s.latency = d } }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/numora/numora-connector/numora"
@@ -41,14 +42,23 @@ type Server struct {
 	notify    *notifier // nil: no notifications are sent
 	// rotatedKey replaces APIKey once set (RotateAPIKey).
 	rotatedKey string
+	// served counts every request received (the log keeps the last few).
+	served atomic.Int64
+	// accepted are the callbacks answered 2xx, in order; acceptedDocs
+	// the documents among them; acceptedCh is closed (and replaced) at
+	// each one, waking WaitAccepted.
+	accepted     []AcceptedCallback
+	acceptedDocs map[string]bool
+	acceptedCh   chan struct{}
 }
 
 // New returns a Server that is not listening: use it as an http.Handler.
 func New(opts ...Option) *Server {
 	cfg := newSettings(opts)
 	return &Server{APIKey: cfg.apiKey, cfg: cfg, done: make(chan struct{}),
-		rng:       rand.New(rand.NewPCG(uint64(cfg.seed), 0x6e756d6f7261)),
-		byID:      map[string]*doc{},
+		rng:          rand.New(rand.NewPCG(uint64(cfg.seed), 0x6e756d6f7261)),
+		byID:         map[string]*doc{},
+		acceptedDocs: map[string]bool{}, acceptedCh: make(chan struct{}),
 		requests:  requestLog{limit: cfg.requestLog},
 		dispatchO: cfg.dispatchOutcome, dispatchD: cfg.dispatchDelay}
 }
@@ -99,6 +109,12 @@ func (s *Server) Close() {
 // ServeHTTP handles one API request: request id, fault injection, API-key
 // check, then the endpoint; every request lands in the request log.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.served.Add(1)
+	if s.cfg.latency > 0 {
+		if s.sleep(r.Context(), s.cfg.latency); r.Context().Err() != nil {
+			return
+		}
+	}
 	rt := route(r)
 	entry := Request{Method: r.Method, Path: r.URL.RequestURI(), Endpoint: rt.endpoint,
 		RequestID: r.Header.Get("x-request-id"), AuthOK: s.authOK(r), UserAgent: r.UserAgent()}

@@ -42,6 +42,26 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, f)
 }
 
+// ClearFaults removes every injected fault, used up or not: the outage is
+// over.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// FaultsLeft returns how many injected failures are still to come (the
+// sum of the faults' remaining Times).
+func (s *Server) FaultsLeft() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range s.faults {
+		n += f.Times
+	}
+	return n
+}
+
 // fault returns the error of the first fault matching the request and
 // uses it up, or nil. Called under the lock.
 func (s *Server) fault(method, path string) *apiError {

@@ -140,3 +140,18 @@ func TestFixedAddress(t *testing.T) {
 	}()
 	NewServer(WithAddr(taken.Addr().String()))
 }
+
+func TestClearFaults(t *testing.T) {
+	c := newClient(t)
+	c.s.Inject(Fault{Match: "GET /limits", Status: 503, Code: "SERVER_UNAVAILABLE", Times: 5})
+	if st, _, _ := c.do("GET", "/limits", ""); st != 503 {
+		t.Fatalf("first: %d", st)
+	}
+	if n := c.s.FaultsLeft(); n != 4 {
+		t.Fatalf("%d faults left, want 4", n)
+	}
+	c.s.ClearFaults()
+	if st, _, _ := c.do("GET", "/limits", ""); st != 200 || c.s.FaultsLeft() != 0 {
+		t.Fatalf("after ClearFaults: %d, %d left", st, c.s.FaultsLeft())
+	}
+}

@@ -1,19 +1,21 @@
-package mapping
+package destinations
 
 import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/numora/numora-connector/mapping"
 )
 
-func TestKeyNamespace(t *testing.T) {
+func TestIdentityNamespace(t *testing.T) {
 	got := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/numora/numora-connector#record-key")).String()
-	if got != KeyNamespace {
-		t.Errorf("got namespace %s, want %s", got, KeyNamespace)
+	if got != IdentityNamespace {
+		t.Errorf("got namespace %s, want %s", got, IdentityNamespace)
 	}
 }
 
-func TestDocumentKey(t *testing.T) {
+func TestIdentityGUIDValues(t *testing.T) {
 	tests := []struct {
 		name              string
 		doc, entity, item string
@@ -25,30 +27,37 @@ func TestDocumentKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := DocumentKey(tt.doc, tt.entity, tt.item)
+			got := identityGUID(tt.doc, tt.entity, tt.item)
 			if got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 			name := tt.doc + "\x00" + tt.entity + "\x00" + tt.item
-			if lib := uuid.NewSHA1(uuid.MustParse(KeyNamespace), []byte(name)).String(); got != lib {
+			if lib := uuid.NewSHA1(uuid.MustParse(IdentityNamespace), []byte(name)).String(); got != lib {
 				t.Errorf("got %s, uuid.NewSHA1 gives %s", got, lib)
 			}
 		})
 	}
 }
 
-func TestDocumentKeyLongID(t *testing.T) {
+func TestIdentityGUIDLongID(t *testing.T) {
 	long := string(make([]byte, 1000))
-	got := DocumentKey(long, "e", "i")
-	want := uuid.NewSHA1(uuid.MustParse(KeyNamespace), []byte(long+"\x00e\x00i")).String()
+	got := identityGUID(long, "e", "i")
+	want := uuid.NewSHA1(uuid.MustParse(IdentityNamespace), []byte(long+"\x00e\x00i")).String()
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
 
-func TestDocumentKeyDistinct(t *testing.T) {
+func TestIdentityGUIDDistinct(t *testing.T) {
 	// The NUL separators keep ("a", "bc") and ("ab", "c") apart.
-	if DocumentKey("a", "bc", "") == DocumentKey("ab", "c", "") {
+	if identityGUID("a", "bc", "") == identityGUID("ab", "c", "") {
 		t.Error("got equal keys for different (document, entity) pairs")
+	}
+}
+
+func TestIdentityGUIDOfAKey(t *testing.T) {
+	k := mapping.Key{Kind: mapping.KeyIdentity, Document: "doc_golden_key", Item: "li_1"}
+	if got := IdentityGUID(k, "new_vendorinvoicelines"); got != "e98a5ebf-c199-5206-bc49-c6386d452dca" {
+		t.Errorf("got %s", got)
 	}
 }

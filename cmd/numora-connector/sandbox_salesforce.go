@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"text/tabwriter"
+
+	"github.com/numora/numora-connector/destinations/salesforce"
+	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
+	"github.com/numora/numora-connector/internal/sandboxenv"
+	"github.com/numora/numora-connector/numora/numoratest"
+	"github.com/numora/numora-connector/secret"
+)
+
+// startSalesforceSandbox starts the Numora and Salesforce emulators and
+// seeds the documents and the vendors' accounts; dir is the sandbox's.
+func startSalesforceSandbox(log *slog.Logger, dir string) (*sandbox, error) {
+	sb := &sandbox{numora: numoratest.NewServer(), dest: destSalesforce, sf: salesforcetest.NewServer(), dir: dir}
+	sb.docs = salesforceDocs(sb.now())
+	for _, d := range sb.docs {
+		if err := sb.numora.AddDocument(d.fixture); err != nil {
+			sb.close()
+			return nil, err
+		}
+	}
+	sandboxenv.SeedSalesforce(sb.sf)
+	log.Info("sandbox started", "numora", sb.numora.URL, "salesforce", sb.sf.URL)
+	return sb, nil
+}
+
+// salesforceConfig points c (Numora already set) at the Salesforce
+// emulator.
+func (sb *sandbox) salesforceConfig(c *config) *config {
+	c.Destination = destSalesforce
+	c.Salesforce = salesforceConfig{Config: salesforce.Config{MyDomainURL: sb.sf.URL, ClientID: sb.sf.ClientID,
+		ClientSecret: secret.New(sb.sf.ClientSecret)}}
+	return c
+}
+
+// deliverEarlier writes, through the real rules and destination, the
+// earlier reviewed version of the documents that have one: what a run
+// before this one delivered, which this run's delivery must mirror.
+func (sb *sandbox) deliverEarlier(ctx context.Context, cfg *config, log *slog.Logger, x extras) error {
+	var rules = x.rules
+	for _, d := range sb.docs {
+		if d.earlier == nil {
+			continue
+		}
+		if rules == nil {
+			var err error
+			if rules, err = loadRules(cfg, log, x); err != nil {
+				return err
+			}
+			x.rules = rules
+		}
+		plan, err := rules.Render(d.earlier)
+		if err != nil {
+			return fmt.Errorf("the earlier version of %s: %w", d.fixture.ID, err)
+		}
+		dst, err := newDestination(ctx, cfg, log, x)
+		if err != nil {
+			return err
+		}
+		_, err = dst.Deliver(ctx, plan)
+		closeDestination(dst)
+		if err != nil {
+			return fmt.Errorf("delivering the earlier version of %s: %w", d.fixture.ID, err)
+		}
+	}
+	return nil
+}
+
+// printSalesforceRows prints the records now in the emulated org.
+func (a *app) printSalesforceRows(sb *sandbox) {
+	accounts := map[string]string{}
+	for _, r := range sb.sf.Records("Account") {
+		accounts[str(r["Id"])] = str(r["Name"])
+	}
+	lines := map[string]int{}
+	for _, r := range sb.sf.Records("Invoice_Line__c") {
+		lines[str(r["Invoice__c"])]++
+	}
+	invoices := sortedBy(sb.sf.Records("Invoice__c"), "Name")
+	fmt.Fprintf(a.stdout, "\nSalesforce Invoice__c (%d records, %d Invoice_Line__c):\n", len(invoices),
+		len(sb.sf.Records("Invoice_Line__c")))
+	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  Name\tAccount__c\tTotal__c\tInvoice_Date__c\tStatus__c\tlines\tNumora_Document_Id__c")
+	for _, r := range invoices {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\n", str(r["Name"]), accounts[str(r["Account__c"])],
+			str(r["Total__c"]), str(r["Invoice_Date__c"]), str(r["Status__c"]), lines[str(r["Id"])],
+			str(r["Numora_Document_Id__c"]))
+	}
+	_ = tw.Flush()
+}
+
+// linesOf returns the Line_Key__c of the Invoice_Line__c records written
+// for document id.
+func (sb *sandbox) linesOf(id string) []string {
+	var keys []string
+	for _, r := range sb.sf.Records("Invoice_Line__c") {
+		if r["Numora_Document_Id__c"] == id {
+			keys = append(keys, fmt.Sprint(r["Line_Key__c"]))
+		}
+	}
+	return keys
+}
