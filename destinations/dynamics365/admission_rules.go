@@ -143,7 +143,7 @@ type window struct {
 	floor      time.Duration // the quickest answer yet: the network's share of every request
 	floorKnown bool
 	last       time.Time // when the last request started
-	scarce     bool      // rule 5 in force
+	bound      time.Time // when the request budget last held a request back
 }
 
 // answer is a request that counts against the budgets until at+length.

@@ -189,25 +189,28 @@ func TestAdmissionExecutionBudget(t *testing.T) {
 	}
 }
 
-// Rule 5: once half the request budget is spent, a $batch that could carry
-// more documents waits for the budget's even pace; a full one does not;
-// and when the window has emptied, neither waits.
+// Rule 5: once a quarter of the request budget is spent, a $batch that
+// could carry more documents waits for the budget's even pace; a full one
+// does not; when the window has emptied, neither waits; but after the
+// budget held a request back, partial batches keep the pace for a window.
 func TestAdmissionScarceBudgetWaitsForFullBatches(t *testing.T) {
 	a, clock := newTestAdmission(t, func(c *Config) {
 		c.InitialConcurrency, c.Limits = 8, Limits{Requests: 8, Window: 80 * time.Second}
 	})
 	var tks []*ticket
-	for range 4 {
-		tks = append(tks, mustAdmit(t, a, false)) // under half: partial batches go at once
+	for range 2 {
+		tks = append(tks, mustAdmit(t, a, false)) // under a quarter: partial batches go at once
 	}
 	clock.Advance(4 * time.Second)
 	if d, blocked := waitsFor(a, false); d != 6*time.Second || blocked {
-		t.Errorf("a partial batch with half the budget spent waits %v, %v; want 6s (the 10s pace since the last start)", d, blocked)
+		t.Errorf("a partial batch with a quarter of the budget spent waits %v, %v; want 6s (the 10s pace since the last start)", d, blocked)
 	}
 	tks = append(tks, mustAdmit(t, a, true)) // a full batch goes at once
-	if _, err := a.admit(context.Background(), func() bool { return false }); err != nil {
+	tk, err := a.admit(context.Background(), func() bool { return false })
+	if err != nil {
 		t.Fatal(err)
 	}
+	tks = append(tks, tk)
 	if got := clock.Sleeps(); len(got) != 1 || got[0] != 10*time.Second {
 		t.Errorf("waited %v, want 10s", got)
 	}
@@ -215,7 +218,19 @@ func TestAdmissionScarceBudgetWaitsForFullBatches(t *testing.T) {
 		tk.done(ok)
 	}
 	clock.Advance(81 * time.Second)
-	mustAdmit(t, a, false) // the window emptied: no longer scarce
+	mustAdmit(t, a, false).done(ok) // the window emptied: no longer scarce
+	for range 7 {
+		mustAdmit(t, a, true).done(ok) // the budget spent by full batches
+	}
+	clock.Advance(79 * time.Second)
+	if _, blocked := waitsFor(a, true); blocked {
+		t.Fatal("blocked for an answer with none in flight")
+	}
+	clock.Advance(2 * time.Second) // the budget held a request back; now the window is empty
+	mustAdmit(t, a, false)
+	if d, _ := waitsFor(a, false); d != 10*time.Second {
+		t.Errorf("a partial batch a window after the budget bound waits %v, want the 10s pace", d)
+	}
 }
 
 // The three service-protection codes each lower their own budget, when

@@ -52,6 +52,7 @@ func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bo
 	w.recover(now)
 	count := len(w.answers) + inflight
 	if w.reqCap > 0 && count >= w.reqCap {
+		w.bound = now
 		if len(w.answers) == 0 {
 			return 0, true // every request counted is in flight: an answer frees one
 		}
@@ -63,20 +64,23 @@ func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bo
 	if d, blocked := w.heldBySaid(now, count); d > 0 || blocked {
 		return d, blocked
 	}
-	if w.reqCap > 0 {
-		switch {
-		case 2*count >= w.reqCap:
-			w.scarce = true
-		case 8*count < w.reqCap:
-			w.scarce = false
-		}
-	}
-	if w.scarce && !full {
+	if w.scarce(now, count) && !full {
 		if d := w.last.Add(w.length / time.Duration(w.reqCap)).Sub(now); d > 0 {
 			return d, false
 		}
 	}
 	return 0, false
+}
+
+// scarce reports whether rule 5 is in force: a quarter of the request
+// budget is spent in the window, or the budget held a request back within
+// the last window (when the window's requests leave it together, the next
+// ones would otherwise go out half empty until it fills again).
+func (w *window) scarce(now time.Time, count int) bool {
+	if w.reqCap <= 0 {
+		return false
+	}
+	return 4*count >= w.reqCap || (!w.bound.IsZero() && now.Before(w.bound.Add(w.length)))
 }
 
 // heldBySaid holds a request back while the budgets the headers imply are
