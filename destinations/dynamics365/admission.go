@@ -40,11 +40,12 @@ import (
 //     which the server does not count). Like the server, it counts a
 //     request's time once it is answered.
 //  5. A $batch that could carry more documents waits for them while the
-//     request budget is scarce: once a quarter of it is spent in the
-//     window, or when it held a request back within the last window, such
-//     a request goes only when its batch is full or Window/Requests (the
-//     budget's even pace) has passed since the last request started. A
-//     full batch goes as soon as 1–4 allow.
+//     request budget is scarce: once an eighth of it is spent in the
+//     window, such a request goes only when its batch is full or
+//     Window/Requests (the budget's even pace) has passed since the last
+//     request started; within a window after the budget held a request
+//     back, and while requests are in flight (their answers bring more
+//     documents), ten paces. A full batch goes as soon as 1–4 allow.
 //
 // The budgets are configured (Microsoft's documented defaults), so the
 // first window is paced, not learned. What the server says only ever

@@ -189,21 +189,23 @@ func TestAdmissionExecutionBudget(t *testing.T) {
 	}
 }
 
-// Rule 5: once a quarter of the request budget is spent, a $batch that
+// Rule 5: once an eighth of the request budget is spent, a $batch that
 // could carry more documents waits for the budget's even pace; a full one
-// does not; when the window has emptied, neither waits; but after the
-// budget held a request back, partial batches keep the pace for a window.
+// does not; when the window has emptied, neither waits; but for a window
+// after the budget held a request back, a partial batch waits ten paces
+// while a request is in flight (its answer brings more documents).
 func TestAdmissionScarceBudgetWaitsForFullBatches(t *testing.T) {
 	a, clock := newTestAdmission(t, func(c *Config) {
-		c.InitialConcurrency, c.Limits = 8, Limits{Requests: 8, Window: 80 * time.Second}
+		c.InitialConcurrency, c.Limits = 16, Limits{Requests: 16, Window: 160 * time.Second}
 	})
+	const pace = 10 * time.Second
 	var tks []*ticket
 	for range 2 {
-		tks = append(tks, mustAdmit(t, a, false)) // under a quarter: partial batches go at once
+		tks = append(tks, mustAdmit(t, a, false)) // under an eighth: partial batches go at once
 	}
 	clock.Advance(4 * time.Second)
 	if d, blocked := waitsFor(a, false); d != 6*time.Second || blocked {
-		t.Errorf("a partial batch with a quarter of the budget spent waits %v, %v; want 6s (the 10s pace since the last start)", d, blocked)
+		t.Errorf("a partial batch with an eighth of the budget spent waits %v, %v; want 6s (the 10s pace since the last start)", d, blocked)
 	}
 	tks = append(tks, mustAdmit(t, a, true)) // a full batch goes at once
 	tk, err := a.admit(context.Background(), func() bool { return false })
@@ -211,25 +213,25 @@ func TestAdmissionScarceBudgetWaitsForFullBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	tks = append(tks, tk)
-	if got := clock.Sleeps(); len(got) != 1 || got[0] != 10*time.Second {
-		t.Errorf("waited %v, want 10s", got)
+	if got := clock.Sleeps(); len(got) != 1 || got[0] != pace {
+		t.Errorf("waited %v, want %v", got, pace)
 	}
 	for _, tk := range tks {
 		tk.done(ok)
 	}
-	clock.Advance(81 * time.Second)
+	clock.Advance(161 * time.Second)
 	mustAdmit(t, a, false).done(ok) // the window emptied: no longer scarce
-	for range 7 {
+	for range 15 {
 		mustAdmit(t, a, true).done(ok) // the budget spent by full batches
 	}
-	clock.Advance(79 * time.Second)
+	clock.Advance(159 * time.Second)
 	if _, blocked := waitsFor(a, true); blocked {
 		t.Fatal("blocked for an answer with none in flight")
 	}
 	clock.Advance(2 * time.Second) // the budget held a request back; now the window is empty
-	mustAdmit(t, a, false)
-	if d, _ := waitsFor(a, false); d != 10*time.Second {
-		t.Errorf("a partial batch a window after the budget bound waits %v, want the 10s pace", d)
+	mustAdmit(t, a, false)         // ten paces have passed since the last start; now one is in flight
+	if d, _ := waitsFor(a, false); d != 10*pace {
+		t.Errorf("a partial batch within a window after the budget bound waits %v, want ten paces, %v", d, 10*pace)
 	}
 }
 

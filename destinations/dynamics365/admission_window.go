@@ -64,23 +64,33 @@ func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bo
 	if d, blocked := w.heldBySaid(now, count); d > 0 || blocked {
 		return d, blocked
 	}
-	if w.scarce(now, count) && !full {
-		if d := w.last.Add(w.length / time.Duration(w.reqCap)).Sub(now); d > 0 {
+	if !full {
+		if d := w.last.Add(w.partialWait(now, count, inflight)).Sub(now); d > 0 {
 			return d, false
 		}
 	}
 	return 0, false
 }
 
-// scarce reports whether rule 5 is in force: a quarter of the request
-// budget is spent in the window, or the budget held a request back within
-// the last window (when the window's requests leave it together, the next
-// ones would otherwise go out half empty until it fills again).
-func (w *window) scarce(now time.Time, count int) bool {
+// partialWait is how long after the last request started one whose batch
+// could carry more documents waits for them (rule 5): none while the
+// request budget is plentiful; the budget's even pace once an eighth of
+// it is spent in the window; and MaxBatchDocuments times that while
+// requests are in flight (their answers free workers that bring more
+// documents) within a window after the budget held a request back: the
+// run is bound by the budget, and every request saved is time saved.
+func (w *window) partialWait(now time.Time, count, inflight int) time.Duration {
 	if w.reqCap <= 0 {
-		return false
+		return 0
 	}
-	return 4*count >= w.reqCap || (!w.bound.IsZero() && now.Before(w.bound.Add(w.length)))
+	pace := w.length / time.Duration(w.reqCap)
+	switch {
+	case inflight > 0 && !w.bound.IsZero() && now.Before(w.bound.Add(w.length)):
+		return MaxBatchDocuments * pace
+	case 8*count >= w.reqCap:
+		return pace
+	}
+	return 0
 }
 
 // heldBySaid holds a request back while the budgets the headers imply are
