@@ -196,7 +196,7 @@ func TestBenchCommand(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("%v", r)
 	}
-	for _, want := range []string{"elapsed/ideal", "\n        open    40       0", "\n     limited    40       0",
+	for _, want := range []string{"elapsed/ideal", "\n        open    40       0", "\n     limited    40       0", "\n        exec    40       0",
 		"\n  sequential     5       0", "× the sequential baseline", "request window"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
@@ -208,7 +208,7 @@ func TestBenchCommand(t *testing.T) {
 		t.Errorf("stdout lacks the runtime figures or has progress in it:\n%s", r.stdout)
 	}
 	for _, want := range []string{"numora-bench: open: 40 documents, running\n", "numora-bench: open: 40 of 40 documents delivered in ",
-		"numora-bench: limited: 40 of 40 documents delivered in ", "numora-bench: sequential: 5 of 5 documents delivered in "} {
+		"numora-bench: limited: 40 of 40 documents delivered in ", "numora-bench: exec: 40 of 40 documents delivered in ", "numora-bench: sequential: 5 of 5 documents delivered in "} {
 		if !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, clearLine) {
 			t.Errorf("stderr lacks %q or has a status line:\n%s", want, r.stderr)
 		}

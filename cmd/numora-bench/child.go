@@ -35,10 +35,11 @@ type childRun struct {
 	exitError string
 }
 
-// runChild runs "<binary> run" against env and measures it.
-func runChild(ctx context.Context, binary string, env *benchEnv, concurrency int) (*childRun, error) {
+// runChild runs "<binary> run" against env, with extra arguments, and
+// measures it.
+func runChild(ctx context.Context, binary string, env *benchEnv, concurrency int, extra ...string) (*childRun, error) {
 	summary := filepath.Join(env.dir, "summary.json")
-	args := []string{"run", "--summary-json", summary, "--log-format", "json", "--log-level", "warn"}
+	args := append([]string{"run", "--summary-json", summary, "--log-format", "json", "--log-level", "warn"}, extra...)
 	if concurrency > 0 {
 		args = append(args, "--concurrency", strconv.Itoa(concurrency))
 	}

@@ -129,6 +129,26 @@ func (e *benchEnv) childEnv() []string {
 	return env
 }
 
+// configure writes a connector configuration that tells it Dataverse's
+// limits (dynamics.limits) when announce is set, and how many documents a
+// $batch may carry when batchDocuments > 0, and returns the arguments that
+// use it.
+func (e *benchEnv) configure(announce bool, l dataversetest.Limits, batchDocuments int) ([]string, error) {
+	path := filepath.Join(e.dir, "connector.yaml")
+	yaml := "dynamics:\n"
+	if announce {
+		yaml += fmt.Sprintf("  limits:\n    requests: %d\n    execution_time: %s\n    window: %s\n",
+			l.Requests, l.ExecTime, max(l.Window, 0))
+	}
+	if batchDocuments > 0 {
+		yaml += fmt.Sprintf("  batch_documents: %d\n", batchDocuments)
+	}
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		return nil, err
+	}
+	return []string{"--config", path}, nil
+}
+
 // close stops the servers and removes the files. It cuts latency short.
 func (e *benchEnv) close() {
 	e.numora.Close()

@@ -39,8 +39,13 @@ executable, else one built from this module's source with "go build".
 Progress goes to stderr, the table to stdout.
 
 Modes: "open" has no service-protection limits; "limited" turns on
-Dataverse's limits, scaled down (--limit-* flags). See docs/performance.md
-for the bound's formula.
+Dataverse's limits, scaled down (--limit-* flags); "exec" is "limited"
+without the request limit and with --exec-mode-time of server execution
+per operation, so that the execution budget binds. The connector is told the emulator's limits
+(dynamics.limits; none in "open"), as a user configures Microsoft's
+documented ones; --announce-limits=false leaves it Microsoft's defaults
+(and lets a connector older than that setting run). See docs/performance.md for the bound's
+formula.
 
 Exit status: 0, or 1 when a document was not delivered or, with
 --max-ratio, when a mode's elapsed/ideal exceeds it; 2 for a usage error.
@@ -83,6 +88,13 @@ type benchOptions struct {
 	maxRatio     float64
 	binary       string
 	limits       dataversetest.Limits
+	// execModeTime is the execution per operation in the "exec" mode.
+	execModeTime time.Duration
+	// announceLimits tells the connector the limits in the limited modes.
+	announceLimits bool
+	// batchDocuments is the connector's dynamics.batch_documents; 0 = its
+	// default.
+	batchDocuments int
 }
 
 // run measures each mode and the baseline, prints the table and returns
@@ -107,8 +119,8 @@ func (b *bench) run(ctx context.Context, args []string) int {
 	defer cleanup()
 	o.binary = binary
 	rep := &benchReport{opts: o, started: time.Now()}
-	for _, limited := range modesOf(o.mode) {
-		row, err := benchMode(ctx, o, limited, p)
+	for _, m := range o.modes() {
+		row, err := benchMode(ctx, o, m, p)
 		if err != nil {
 			return fail(err)
 		}
@@ -140,7 +152,7 @@ func (b *bench) flags(args []string) (benchOptions, int, bool) {
 	fs.Int64Var(&o.env.seed, "seed", 1, "generator seed")
 	fs.DurationVar(&o.env.latency, "latency", 20*time.Millisecond, "latency added to every request by both emulators")
 	fs.DurationVar(&o.env.execTime, "exec-time", 2*time.Millisecond, "Dataverse server execution time per operation (slept, and counted toward the execution limit)")
-	fs.StringVar(&o.mode, "mode", "both", "open (no service-protection limits), limited, or both")
+	fs.StringVar(&o.mode, "mode", "all", "open (no service-protection limits), limited, exec (limited, execution binding), both (open and limited) or all")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "the connector's --concurrency (default: its own default)")
 	fs.IntVar(&o.baselineDocs, "baseline-docs", 50, "documents for the sequential baseline (0 skips it)")
 	fs.Float64Var(&o.maxRatio, "max-ratio", 0, "exit 1 when a mode's elapsed/ideal exceeds this (0: no check)")
@@ -149,6 +161,9 @@ func (b *bench) flags(args []string) (benchOptions, int, bool) {
 	fs.IntVar(&o.limits.Requests, "limit-requests", 200, "limited mode: requests per window")
 	fs.DurationVar(&o.limits.ExecTime, "limit-exec", 40*time.Second, "limited mode: execution time per window")
 	fs.DurationVar(&o.limits.Window, "limit-window", 10*time.Second, "limited mode: the sliding window")
+	fs.DurationVar(&o.execModeTime, "exec-mode-time", 20*time.Millisecond, "exec mode: server execution time per operation")
+	fs.BoolVar(&o.announceLimits, "announce-limits", true, "tell the connector the emulator's limits (dynamics.limits; none in open mode)")
+	fs.IntVar(&o.batchDocuments, "batch-documents", 0, "the connector's dynamics.batch_documents: documents one $batch may carry (1 turns coalescing off; 0: its default)")
 	switch err := fs.Parse(args); {
 	case errors.Is(err, flag.ErrHelp):
 		return o, exitOK, false
@@ -171,23 +186,38 @@ func (o benchOptions) validate() error {
 		return fmt.Errorf("--docs must be at least 1")
 	case o.env.lines < 0 || o.env.lines > 100:
 		return fmt.Errorf("--lines must be between 0 and 100")
-	case modesOf(o.mode) == nil:
-		return fmt.Errorf("--mode must be open, limited or both, not %q", o.mode)
-	case o.env.latency < 0 || o.env.execTime < 0:
-		return fmt.Errorf("--latency and --exec-time must not be negative")
+	case o.modes() == nil:
+		return fmt.Errorf("--mode must be open, limited, exec, both or all, not %q", o.mode)
+	case o.env.latency < 0 || o.env.execTime < 0 || o.execModeTime < 0:
+		return fmt.Errorf("--latency, --exec-time and --exec-mode-time must not be negative")
 	}
 	return nil
 }
 
-// modesOf lists the modes to run: false = open, true = limited.
-func modesOf(mode string) []bool {
-	switch mode {
+// mode is one measurement: Dataverse's limits on or off, and the server
+// execution time per operation.
+type mode struct {
+	name     string
+	limited  bool
+	execTime time.Duration
+}
+
+// modes lists the modes --mode names, nil for an unknown name.
+func (o benchOptions) modes() []mode {
+	open := mode{"open", false, o.env.execTime}
+	limited := mode{"limited", true, o.env.execTime}
+	exec := mode{"exec", true, o.execModeTime}
+	switch o.mode {
 	case "open":
-		return []bool{false}
+		return []mode{open}
 	case "limited":
-		return []bool{true}
+		return []mode{limited}
+	case "exec":
+		return []mode{exec}
 	case "both":
-		return []bool{false, true}
+		return []mode{open, limited}
+	case "all":
+		return []mode{open, limited, exec}
 	}
 	return nil
 }

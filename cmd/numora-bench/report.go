@@ -41,19 +41,28 @@ func (r benchRow) ratio() float64 {
 }
 
 // benchMode runs the connector once against fresh emulators.
-func benchMode(ctx context.Context, o benchOptions, limited bool, p *progress) (benchRow, error) {
-	spec, name := o.env, "open"
-	spec.limits = noLimits
-	if limited {
-		spec.limits, name = o.limits, "limited"
+func benchMode(ctx context.Context, o benchOptions, m mode, p *progress) (benchRow, error) {
+	spec, name := o.env, m.name
+	spec.limits, spec.execTime = noLimits, m.execTime
+	if m.limited {
+		spec.limits = o.limits
+	}
+	if m.name == "exec" {
+		spec.limits.Requests = -1 // so that the execution budget binds
 	}
 	env, err := startBenchEnv(spec)
 	if err != nil {
 		return benchRow{}, err
 	}
 	defer env.close()
+	var args []string
+	if o.announceLimits || o.batchDocuments > 0 {
+		if args, err = env.configure(o.announceLimits, spec.limits, o.batchDocuments); err != nil {
+			return benchRow{}, err
+		}
+	}
 	p.begin(name, spec.docs, env.slow.delivered)
-	child, err := runChild(ctx, o.binary, env, o.concurrency)
+	child, err := runChild(ctx, o.binary, env, o.concurrency, args...)
 	if err != nil {
 		return benchRow{}, err
 	}
@@ -124,12 +133,15 @@ func (r *benchReport) write(w io.Writer) {
 	o := r.opts
 	fmt.Fprintf(w, "numora-bench: invoices with %d line items, latency %v per request, execution %v per operation, "+
 		"concurrency %d, GOMAXPROCS %d\n", o.env.lines, o.env.latency, o.env.execTime, o.concurrencyOf(), runtime.GOMAXPROCS(0))
-	if len(modesOf(o.mode)) > 0 && o.mode != "open" {
+	if o.mode != "open" {
 		l := o.limits
-		fmt.Fprintf(w, "limited mode: %d concurrent, %d requests and %v execution per %v window\n\n",
-			l.Concurrent, l.Requests, l.ExecTime, l.Window)
+		fmt.Fprintf(w, "limited mode: %d concurrent, %d requests and %v execution per %v window (told to the connector: %v); "+
+			"exec mode: the same without the request limit, execution %v per operation\n\n", l.Concurrent, l.Requests, l.ExecTime, l.Window, o.announceLimits, o.execModeTime)
 	} else {
 		fmt.Fprintln(w)
+	}
+	if o.batchDocuments > 0 {
+		fmt.Fprintf(w, "documents per $batch: at most %d (dynamics.batch_documents)\n\n", o.batchDocuments)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tdocs\tfailed\tdocs/s\tDV req/doc\tNumora req/doc\t429s\telapsed\tideal\tbound by\telapsed/ideal\t"+

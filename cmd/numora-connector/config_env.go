@@ -140,6 +140,7 @@ func (c *config) validateNumbers() []string {
 		{"dispatch_poll", c.Run.DispatchPoll}, {"numora.timeout", c.Numora.Timeout}, {"dynamics.request_timeout", c.Dynamics.RequestTimeout},
 		{"dynamics.retry.base_delay", c.Dynamics.Retry.BaseDelay}, {"dynamics.retry.max_delay", c.Dynamics.Retry.MaxDelay},
 		{"dynamics.retry.max_total_wait", c.Dynamics.Retry.MaxTotalWait}, {"dynamics.breaker.open_timeout", c.Dynamics.Breaker.OpenTimeout},
+		{"dynamics.limits.window", c.Dynamics.Limits.Window},
 		{"numora.retry.base_delay", c.Numora.Retry.BaseDelay}, {"numora.retry.max_delay", c.Numora.Retry.MaxDelay},
 		{"numora.retry.max_total_wait", c.Numora.Retry.MaxTotalWait}} {
 		check(d.v >= 0, "%s %v: must not be negative", d.name, d.v)

@@ -25,7 +25,8 @@ func TestDeployExampleConfigParses(t *testing.T) {
 func TestConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "connector.yaml")
-	yaml := "numora:\n  base_url: https://file.example\n  provider: fileprov\nrun:\n  concurrency: 3\nmappings: file.yaml\n"
+	yaml := "numora:\n  base_url: https://file.example\n  provider: fileprov\nrun:\n  concurrency: 3\nmappings: file.yaml\n" +
+		"dynamics:\n  limits:\n    requests: 200\n    execution_time: 40s\n    window: 10s\n"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +59,9 @@ func TestConfigPrecedence(t *testing.T) {
 	if c.Run.Concurrency != 5 {
 		t.Errorf("flag over file: concurrency %d, want 5", c.Run.Concurrency)
 	}
+	if l := c.Dynamics.Limits; l != (dynamics365.Limits{Requests: 200, ExecutionTime: 40 * time.Second, Window: 10 * time.Second}) {
+		t.Errorf("dynamics.limits from the file: %+v", l)
+	}
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -77,6 +81,8 @@ func TestConfigValidation(t *testing.T) {
 		{"numbers", config{Run: runConfig{Concurrency: 500, Interval: time.Millisecond, StopGrace: -time.Second}}, needs{},
 			[]string{"concurrency 500", "interval 1ms", "stop_grace -1s"}},
 		{"log", config{Log: logConfig{Format: "xml", Level: "loud"}}, needs{}, []string{"log format", "log level"}},
+		{"limits window", config{Dynamics: dynamicsConfig{Config: dynamics365.Config{Limits: dynamics365.Limits{Window: -time.Second}}}}, needs{},
+			[]string{"dynamics.limits.window -1s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,13 +17,19 @@ import (
 // may fail because of it. The emulated limits are reached the same way on
 // any machine: their windows stand still (FreezeWindows), so the requests
 // and execution time of one pass fill them whatever its speed, and the
-// concurrency case holds two writes until a third request was refused.
+// concurrency case holds two writes until a third request was refused. The
+// connector is told the emulated limits (dynamics.limits), except in one
+// case, whose defaults are larger than the server's limits: it must not
+// wait for a budget the server does not keep.
 func TestFaultDataverse429Storms(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, s *dataversetest.Server) (during func(*started))
 		args  []string
+		// limits tells the connector the emulated service's limits, as an
+		// operator of such an environment would (dynamics.limits).
+		limits string
 	}{
 		{name: "injected requests limit", setup: storm(dataversetest.CodeRequests)},
 		{name: "injected execution time limit", setup: storm(dataversetest.CodeExecutionTime)},
@@ -31,6 +37,15 @@ func TestFaultDataverse429Storms(t *testing.T) {
 		{name: "emulated requests limit", setup: func(t *testing.T, s *dataversetest.Server) func(*started) {
 			// One document at a time, a pass sends a $batch for each of
 			// the 40 it writes: more than the window's 15.
+			s.FreezeWindows()
+			s.SetLimits(dataversetest.Limits{Requests: 15, Window: time.Second})
+			return nil
+		}, args: []string{"--concurrency", "1"}, limits: "limits: {requests: 15, window: 1s}"},
+		{name: "emulated requests limit, connector not told", setup: func(t *testing.T, s *dataversetest.Server) func(*started) {
+			// The connector budgets Microsoft's defaults (6,000 per 300 s),
+			// far above the server's: the headers say nothing is left long
+			// before its budget would, and the run still progresses, by
+			// the Retry-After of each 429.
 			s.FreezeWindows()
 			s.SetLimits(dataversetest.Limits{Requests: 15, Window: time.Second})
 			return nil
@@ -47,7 +62,7 @@ func TestFaultDataverse429Storms(t *testing.T) {
 				p.await(t, throttles(s), 1, "a request refused for execution time")
 				s.SetLimits(dataversetest.Limits{ExecTime: time.Second, Window: time.Second})
 			}
-		}},
+		}, limits: "limits: {execution_time: 1s, window: 1s}"},
 		{name: "emulated concurrency limit", setup: func(t *testing.T, s *dataversetest.Server) func(*started) {
 			s.SetLimits(dataversetest.Limits{Concurrent: 2})
 			s.SetDOPHint(16) // the hint says more than the user may run
@@ -62,7 +77,11 @@ func TestFaultDataverse429Storms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFaultEnv(t, defaultCorpus, "")
+			conf := ""
+			if tt.limits != "" {
+				conf = fastConfig(tt.limits)
+			}
+			f := newFaultEnv(t, defaultCorpus, conf)
 			during := tt.setup(t, f.sb.dv)
 			p := f.start(t, tt.args...)
 			if during != nil {

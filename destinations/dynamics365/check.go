@@ -100,7 +100,7 @@ func (d *Destination) whoAmI(ctx context.Context) (*Identity, error) {
 			d.cfg.OrgURL, requestIDSuffix(resp.requestID()))
 	}
 	d.logger.InfoContext(ctx, "dynamics365: connected", slog.String("org_url", d.cfg.OrgURL),
-		slog.String("user_id", id.UserID), slog.Int("concurrency", d.limiter.current()),
+		slog.String("user_id", id.UserID), slog.Int("concurrency", d.admit.concurrencyLimit()),
 		slog.String("request_id", resp.requestID()))
 	return &id, nil
 }

@@ -20,9 +20,9 @@ type pendingSet struct {
 	cs         changeSet // Content-IDs numbered from 1
 	idempotent bool
 	done       chan struct{}
-	// stopAdmit ends its Deliver's wait for a request slot once a sender
-	// has taken the change set.
-	stopAdmit context.CancelFunc
+	// taken ends its Deliver's wait for admission once a sender has taken
+	// the change set.
+	taken context.CancelFunc
 
 	answers []partResponse
 	reqID   string
@@ -35,14 +35,23 @@ func (p *pendingSet) finish(answers []partResponse, reqID string, err error) {
 	close(p.done)
 }
 
-// queue holds the change sets waiting for a request slot, oldest first.
-// Whoever gets a slot sends the oldest few together: when a slot is free a
-// change set goes out alone at once, and change sets share a $batch only
-// when they had to wait anyway (the adaptive limit reached, or the gate
-// closed after a 429).
+// queue holds the change sets waiting for admission, oldest first.
+// Whoever is admitted sends the oldest few together: when admission lets
+// a change set go at once it goes alone, and change sets share a $batch
+// only when they had to wait anyway (a pause, the concurrency limit, a
+// spent budget, or a scarce request budget: admission rule 5).
 type queue struct {
+	size  int // the most change sets one $batch carries; 0 = MaxBatchDocuments
 	mu    sync.Mutex
 	items []*pendingSet
+}
+
+// most returns the most change sets one $batch carries.
+func (q *queue) most() int {
+	if q.size <= 0 {
+		return MaxBatchDocuments
+	}
+	return q.size
 }
 
 func (q *queue) push(p *pendingSet) {
@@ -71,13 +80,13 @@ func (q *queue) holds(p *pendingSet) bool {
 }
 
 // take removes and returns the oldest change sets that fit one $batch: at
-// most MaxBatchDocuments, and at most maxChangeSetOps operations unless
+// most q.most(), and at most maxChangeSetOps operations unless
 // the first alone has more.
 func (q *queue) take() []*pendingSet {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	n, ops := 0, 0
-	for n < len(q.items) && n < MaxBatchDocuments {
+	for n < len(q.items) && n < q.most() {
 		k := len(q.items[n].cs.parts)
 		if n > 0 && ops+k > maxChangeSetOps {
 			break
@@ -87,9 +96,24 @@ func (q *queue) take() []*pendingSet {
 	group := slices.Clone(q.items[:n])
 	q.items = slices.Delete(q.items, 0, n)
 	for _, p := range group {
-		p.stopAdmit()
+		p.taken()
 	}
 	return group
+}
+
+// full reports whether the queue holds a full $batch: take would stop at
+// its bounds rather than at the end of the queue.
+func (q *queue) full() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ops := 0
+	for n, p := range q.items {
+		if n == q.most() || (n > 0 && ops+len(p.cs.parts) > maxChangeSetOps) {
+			return true
+		}
+		ops += len(p.cs.parts)
+	}
+	return len(q.items) >= q.most()
 }
 
 // submit sends a document's change set, alone or in a $batch with others
@@ -116,14 +140,17 @@ func (d *Destination) submit(ctx context.Context, w *docWrite, cs changeSet, ide
 	}
 }
 
-// submitOnce queues the change set once and waits for its answers.
+// submitOnce queues the change set once and waits for its answers: it
+// sends them itself, with the oldest others, when it is admitted first, or
+// a sender admitted before it takes them.
 func (d *Destination) submitOnce(ctx context.Context, w *docWrite, cs changeSet, idempotent bool) ([]partResponse, string, error) {
-	actx, stop := context.WithCancel(ctx)
-	defer stop()
-	p := &pendingSet{ctx: ctx, w: w, cs: cs, idempotent: idempotent, done: make(chan struct{}), stopAdmit: stop}
+	actx, taken := context.WithCancel(ctx)
+	defer taken()
+	p := &pendingSet{ctx: ctx, w: w, cs: cs, idempotent: idempotent, done: make(chan struct{}), taken: taken}
 	d.queue.push(p)
 	for {
-		if err := d.admit(actx); err != nil {
+		slot, err := d.admit.admit(actx, d.queue.full)
+		if err != nil {
 			if d.queue.remove(p) {
 				return nil, "", err
 			}
@@ -131,14 +158,14 @@ func (d *Destination) submitOnce(ctx context.Context, w *docWrite, cs changeSet,
 		}
 		group := d.queue.take()
 		if len(group) == 0 {
-			d.unadmit() // another sender took p
+			slot.cancel() // a sender took p
 			break
 		}
-		d.sendGroup(ctx, group)
+		d.sendGroup(ctx, group, slot)
 		// The group is the oldest change sets that fit one $batch: when p
 		// was not among them it is still queued, and nobody else may come
-		// to send it (this was the last document), so this sender asks
-		// for another slot for it.
+		// to send it (its sender was the last one waiting), so this
+		// Deliver asks for another slot for it.
 		if slices.Contains(group, p) || !d.queue.holds(p) {
 			break
 		}
@@ -157,23 +184,23 @@ func (p *pendingSet) wait(ctx context.Context) ([]partResponse, string, error) {
 }
 
 // sendGroup posts the group's change sets as one $batch, its first attempt
-// using the request slot the caller holds, and finishes each of them.
-func (d *Destination) sendGroup(ctx context.Context, group []*pendingSet) {
+// using slot, and finishes each of them.
+func (d *Destination) sendGroup(ctx context.Context, group []*pendingSet, slot *ticket) {
 	group = d.number(group)
 	if len(group) == 0 {
-		d.unadmit()
+		slot.cancel()
 		return
 	}
 	if len(group) == 1 {
 		p := group[0]
 		answers, reqID, err := d.sendBatch(p.ctx, &batch{boundary: "batch_" + d.newBoundary(), changeSets: []changeSet{p.cs}},
-			p.idempotent, true)
+			p.idempotent, slot)
 		p.finish(answers, reqID, err)
 		return
 	}
 	ctx, cancel := groupContext(ctx, group)
 	defer cancel()
-	d.sendShared(ctx, group)
+	d.sendShared(ctx, group, slot)
 }
 
 // number gives each change set of the group Content-IDs unique across the

@@ -163,7 +163,7 @@ func findInvoice(s *dataversetest.Server, number string) (map[string]any, bool) 
 
 func TestQueueTakeBounds(t *testing.T) {
 	set := func(ops int) *pendingSet {
-		return &pendingSet{cs: changeSet{parts: make([]part, ops)}, stopAdmit: func() {}}
+		return &pendingSet{cs: changeSet{parts: make([]part, ops)}, taken: func() {}}
 	}
 	tests := []struct {
 		name string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/numora/numora-connector/destinations/breaker"
 	"github.com/numora/numora-connector/retry"
 	"github.com/numora/numora-connector/secret"
 )
@@ -113,6 +114,14 @@ type Config struct {
 	// (Dataverse's per-user limit). A server's x-ms-dop-hint lowers the cap.
 	InitialConcurrency int `yaml:"initial_concurrency"`
 	MaxConcurrency     int `yaml:"max_concurrency"`
+	// Limits are the service-protection limits the destination keeps to
+	// from its first request; zero fields are Microsoft's defaults (6,000
+	// requests and 20 minutes of execution per 300 s).
+	Limits Limits `yaml:"limits"`
+	// BatchDocuments is how many documents waiting at the same time one
+	// $batch may carry, each in its own change set; default and at most
+	// MaxBatchDocuments. 1 sends every document in a $batch of its own.
+	BatchDocuments int `yaml:"batch_documents"`
 	// LookupTTL is how long lookup answers (including "not found") are
 	// reused; default 10m.
 	LookupTTL time.Duration `yaml:"lookup_ttl"`
@@ -126,20 +135,10 @@ type Config struct {
 }
 
 // BreakerConfig configures the circuit breaker that stops a run fast when
-// Dataverse is down. Only transient failures count: 5xx, 429 after retries,
-// network errors and timeouts; validation errors do not.
-type BreakerConfig struct {
-	// Failures is the number of consecutive failed requests (each after its
-	// retries) that opens the breaker; default 5. Negative disables the
-	// breaker.
-	Failures int `yaml:"failures"`
-	// OpenTimeout is how long the breaker stays open before letting probe
-	// requests through; default 30s.
-	OpenTimeout time.Duration `yaml:"open_timeout"`
-	// HalfOpenRequests is the number of probe requests allowed while half
-	// open; that many successes close the breaker; default 1.
-	HalfOpenRequests int `yaml:"half_open_requests"`
-}
+// Dataverse is down (see admission). Only transient failures count: 5xx,
+// 429 after retries, network errors and timeouts; validation errors do
+// not. Zero fields take breaker.Config's defaults.
+type BreakerConfig = breaker.Config
 
 // String describes the configuration without secrets.
 func (c Config) String() string {
@@ -196,9 +195,11 @@ func (c Config) withDefaults() Config {
 	c.TokenTimeout = orDefaultDuration(c.TokenTimeout, 30*time.Second)
 	c.LookupTTL = orDefaultDuration(c.LookupTTL, 10*time.Minute)
 	c.Retry = c.Retry.Normalize()
-	c.Breaker = c.Breaker.withDefaults()
+	c.Breaker = c.Breaker.WithDefaults()
 	c.MaxConcurrency = clamp(c.MaxConcurrency, hardMaxConcurrency, 1, hardMaxConcurrency)
 	c.InitialConcurrency = clamp(c.InitialConcurrency, 4, 1, c.MaxConcurrency)
+	c.Limits = c.Limits.withDefaults()
+	c.BatchDocuments = clamp(c.BatchDocuments, MaxBatchDocuments, 1, MaxBatchDocuments)
 	if c.Clock == nil {
 		c.Clock = retry.SystemClock{}
 	}
@@ -213,17 +214,6 @@ func (c Config) inferAuth() AuthMode {
 		return AuthClientCertificate
 	}
 	return ""
-}
-
-func (b BreakerConfig) withDefaults() BreakerConfig {
-	if b.Failures == 0 {
-		b.Failures = 5
-	}
-	b.OpenTimeout = orDefaultDuration(b.OpenTimeout, 30*time.Second)
-	if b.HalfOpenRequests <= 0 {
-		b.HalfOpenRequests = 1
-	}
-	return b
 }
 
 // validate returns every problem of a defaulted config, one per line.

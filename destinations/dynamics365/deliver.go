@@ -27,7 +27,7 @@ import (
 // docs/dynamics365.md for the codes); while the circuit breaker is open
 // they wrap destinations.ErrCircuitOpen and nothing is sent.
 func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
-	if err := d.breaker.allow(); err != nil {
+	if err := d.admit.allowCall(); err != nil {
 		return nil, classify(err)
 	}
 	w, err := d.prepare(ctx, plan, false)
@@ -76,9 +76,8 @@ func (w *docWrite) resolve(ctx context.Context, err error) (bool, error) {
 
 // sendBatch posts b and returns the operations' answers and Dataverse's
 // request id; a failed operation comes back as an *APIError naming its
-// Content-ID. admitted says the caller holds a request slot for the first
-// attempt.
-func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent, admitted bool) ([]partResponse, string, error) {
+// Content-ID. slot is the admission its first attempt uses.
+func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent bool, slot *ticket) ([]partResponse, string, error) {
 	var answers []partResponse
 	req := &request{
 		method:     http.MethodPost,
@@ -86,7 +85,7 @@ func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent, admit
 		header:     http.Header{"Content-Type": {b.contentType()}},
 		body:       b.encode(),
 		idempotent: idempotent,
-		admitted:   admitted,
+		slot:       slot,
 	}
 	req.check = func(resp *response) error {
 		var err error
@@ -95,7 +94,7 @@ func (d *Destination) sendBatch(ctx context.Context, b *batch, idempotent, admit
 		}
 		return d.firstFailure(b, answers, resp.requestID())
 	}
-	resp, err := d.callAdmitted(ctx, req)
+	resp, err := d.call(ctx, req)
 	if err != nil {
 		return nil, "", err
 	}

@@ -22,20 +22,17 @@ import (
 )
 
 // Destination writes plans into one Dataverse environment. It is safe for
-// concurrent use; all its requests share one token, one throttling gate,
-// one concurrency limit and one circuit breaker.
+// concurrent use; all its requests share one token and one admission
+// (pauses, concurrency, budgets and the circuit breaker).
 type Destination struct {
 	cfg      Config
 	base     string // "<org>/api/data/<version>/"
 	http     *http.Client
 	conns    http.RoundTripper // the transport under http, for Close
 	tokens   *tokenSource
-	gate     *gate
+	admit    *admission  // when requests may go: the whole sending policy
 	backoffs waitCounter // backoff waits taken (see Throttling)
-	limiter  *limiter
-	queue    queue          // change sets waiting for a request slot
-	window   *requestWindow // paces requests to Dataverse's request limit
-	breaker  *breaker
+	queue    queue       // change sets waiting to share a $batch
 	logger   *slog.Logger
 	clock    retry.Clock
 	cancel   context.CancelFunc
@@ -84,10 +81,8 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		conns:       base,
 		base:        cfg.OrgURL + "/api/data/" + cfg.APIVersion + "/",
 		tokens:      newTokenSource(lifetime, cred, tokenScope(cfg.OrgURL), cfg.TokenTimeout, forceRefreshable(cfg)),
-		gate:        &gate{clock: cfg.Clock},
-		limiter:     newLimiter(cfg.InitialConcurrency, cfg.MaxConcurrency),
-		window:      &requestWindow{clock: cfg.Clock},
-		breaker:     newBreaker(cfg.OrgURL, cfg.Breaker, cfg.Clock, logger),
+		admit:       newAdmission(cfg, logger),
+		queue:       queue{size: cfg.BatchDocuments},
 		logger:      logger,
 		clock:       cfg.Clock,
 		cancel:      cancel,
@@ -133,8 +128,8 @@ func (d *Destination) Close() error {
 func (d *Destination) OrgURL() string { return d.cfg.OrgURL }
 
 // Concurrency returns the current adaptive limit on concurrent requests.
-func (d *Destination) Concurrency() int { return d.limiter.current() }
+func (d *Destination) Concurrency() int { return d.admit.concurrencyLimit() }
 
 // BreakerState returns the circuit breaker's state: "closed", "open",
 // "half-open" or "disabled".
-func (d *Destination) BreakerState() string { return d.breaker.state() }
+func (d *Destination) BreakerState() string { return d.admit.breakerState() }

@@ -328,8 +328,12 @@ func TestEmulatorLookupRunsOncePerQuery(t *testing.T) {
 	}
 }
 
+// TestEmulatorServiceProtection429: a destination that budgets more than
+// the server allows, and is not told what is left (no x-ms-ratelimit-*
+// headers), is refused and waits out the Retry-After.
 func TestEmulatorServiceProtection429(t *testing.T) {
-	d, s, clock := emu(t, []dataversetest.Option{dataversetest.WithLimits(dataversetest.Limits{Requests: 6, Window: 300 * time.Second})})
+	d, s, clock := emu(t, []dataversetest.Option{dataversetest.WithLimits(dataversetest.Limits{Requests: 6, Window: 300 * time.Second}),
+		dataversetest.WithoutBudgetHeaders()})
 	seedVendor(s)
 	ctx := context.Background()
 	for i := range 4 {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,9 +32,10 @@ type request struct {
 	idempotent bool
 	// check turns a response into an error; nil means checkResponse.
 	check func(*response) error
-	// admitted says the first attempt may use the request slot the caller
-	// already holds (see callAdmitted).
-	admitted bool
+	// slot, when set, is the admission the first attempt uses (a $batch
+	// whose sender was admitted before it took its documents); the call
+	// gives it back if no attempt used it.
+	slot *ticket
 }
 
 // response is a fully read HTTP response.
@@ -53,24 +53,13 @@ func (r *response) requestID() string { return requestID(r.header) }
 // call sends req through the circuit breaker, retrying transient failures
 // within the retry policy.
 func (d *Destination) call(ctx context.Context, req *request) (*response, error) {
-	return d.breaker.execute(ctx, func() (*response, error) { return d.retrying(ctx, req) })
-}
-
-// callAdmitted is call for a request whose caller holds a request slot for
-// the first attempt; the slot is handed back if no attempt used it (the
-// circuit breaker refused the call).
-func (d *Destination) callAdmitted(ctx context.Context, req *request) (*response, error) {
-	resp, err := d.call(ctx, req)
-	if req.admitted {
-		req.admitted = false
-		d.unadmit()
-	}
-	return resp, err
+	defer func() { req.slot.cancel() }() // not used: the breaker refused the call
+	return d.admit.call(ctx, func() (*response, error) { return d.retrying(ctx, req) })
 }
 
 // retrying makes attempts until one succeeds, fails permanently, or the
-// retry policy gives up. A server-requested pause (Retry-After) closes the
-// destination's gate, so every request waits, not just this one.
+// retry policy gives up. A Retry-After pauses every request (admission),
+// so the next attempt waits in admit; other failures back off here.
 func (d *Destination) retrying(ctx context.Context, req *request) (*response, error) {
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
@@ -81,13 +70,6 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		ce := classify(err)
 		if ce.Class != destinations.Transient || ctx.Err() != nil {
 			return nil, err
-		}
-		if ce.RetryAfter > 0 {
-			// Every Retry-After pauses every sender, whether or not this
-			// request retries: Dataverse extends the penalty for clients
-			// that keep sending (dataverse.md §13).
-			d.learnLimit(err)
-			d.gate.pause(ce.RetryAfter)
 		}
 		wait, ok := d.cfg.Retry.Wait(attempt, ce.RetryAfter, waited, d.rand)
 		if !ok || !mayResend(req, err) {
@@ -100,20 +82,10 @@ func (d *Destination) retrying(ctx context.Context, req *request) (*response, er
 		if ce.RetryAfter > 0 {
 			continue
 		}
-		d.learnLimit(err)
 		if err := d.clock.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 		d.backoffs.add(wait)
-	}
-}
-
-// learnLimit sets the request window's budget when err is Dataverse's
-// request-limit 429.
-func (d *Destination) learnLimit(err error) {
-	var api *APIError
-	if errors.As(err, &api) && api.StatusCode == http.StatusTooManyRequests && api.Code == codeRequestLimit {
-		d.window.learn(api.Message)
 	}
 }
 
@@ -139,13 +111,18 @@ func mayResend(req *request, err error) bool {
 	return errors.As(err, &te) || (errors.As(err, &api) && api.StatusCode == http.StatusTooManyRequests)
 }
 
-// attempt sends req once after the gate opens and a concurrency slot is
-// free; a 401 invalidates the token and resends once.
+// attempt sends req once when admission lets it; a 401 invalidates the
+// token and resends once. The outcome goes back to admission before the
+// response is checked, so that what a 429 teaches holds for the requests
+// its slot wakes.
 func (d *Destination) attempt(ctx context.Context, req *request) (*response, error) {
-	if req.admitted {
-		req.admitted = false
-	} else if err := d.admit(ctx); err != nil {
-		return nil, err
+	slot := req.slot
+	req.slot = nil
+	if slot == nil {
+		var err error
+		if slot, err = d.admit.admit(ctx, nil); err != nil {
+			return nil, err
+		}
 	}
 	resp, err := d.roundTrip(ctx, req)
 	if err == nil && resp.status == http.StatusUnauthorized {
@@ -154,68 +131,16 @@ func (d *Destination) attempt(ctx context.Context, req *request) (*response, err
 		d.tokens.invalidate(resp.token)
 		resp, err = d.roundTrip(ctx, req)
 	}
-	throttled := err == nil && resp.status == http.StatusTooManyRequests
-	if throttled {
-		// The budget a request-limit 429 teaches is learned before the
-		// request's slots are handed on: the requests the brake holds
-		// back wake when it ends, and would otherwise find the window
-		// still without a budget, and one more would be refused.
-		d.learnLimit(d.checkResponse(req, resp))
-	}
-	d.limiter.release(throttled)
-	d.window.done(err == nil && !throttled, requestsLeft(resp))
 	if err != nil {
+		slot.done(replyOf(nil, err))
 		return nil, err
 	}
-	if n, err := strconv.Atoi(resp.header.Get("x-ms-dop-hint")); err == nil {
-		d.limiter.setHint(n)
-	}
+	failure := d.checkResponse(req, resp)
+	slot.done(replyOf(resp, failure))
 	if req.check != nil {
 		return resp, req.check(resp)
 	}
-	return resp, d.checkResponse(req, resp)
-}
-
-// requestsLeft reads the requests Dataverse says are left in its window
-// from a response's debugging header; negative when there is none.
-func requestsLeft(resp *response) int {
-	if resp == nil {
-		return -1
-	}
-	n, err := strconv.Atoi(resp.header.Get("x-ms-ratelimit-burst-remaining-xrm-requests"))
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
-// admit waits until the throttling gate is open, the request window has
-// room and a concurrency slot is free; a pause that began while waiting
-// for the slot is waited out too. Each admit ends with the request's
-// outcome (attempt) or unadmit.
-func (d *Destination) admit(ctx context.Context) error {
-	for {
-		if _, err := d.gate.wait(ctx); err != nil {
-			return err
-		}
-		if err := d.window.wait(ctx); err != nil {
-			return err
-		}
-		if err := d.limiter.acquire(ctx); err != nil {
-			d.window.cancel()
-			return err
-		}
-		if d.gate.remaining() == 0 {
-			return nil
-		}
-		d.unadmit()
-	}
-}
-
-// unadmit returns what admit took, for a request that was not sent.
-func (d *Destination) unadmit() {
-	d.limiter.giveBack()
-	d.window.cancel()
+	return resp, failure
 }
 
 // roundTrip sends req over HTTP and reads the whole response.
@@ -227,7 +152,7 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 		return nil, fmt.Errorf("dynamics365: building request: %w", err)
 	}
 	d.setHeaders(hr, req)
-	start := time.Now()
+	start := d.clock.Now()
 	res, err := d.http.Do(hr)
 	if err != nil {
 		d.logger.DebugContext(ctx, "dynamics365: no response", slog.String("method", req.method),
@@ -236,7 +161,7 @@ func (d *Destination) roundTrip(ctx context.Context, req *request) (*response, e
 	}
 	d.logger.DebugContext(ctx, "dynamics365: response", slog.String("method", req.method),
 		slog.String("url", redactURL(req.url)), slog.Int("status", res.StatusCode),
-		slog.String("request_id", requestID(res.Header)), slog.Duration("elapsed", time.Since(start)))
+		slog.String("request_id", requestID(res.Header)), slog.Duration("elapsed", d.clock.Now().Sub(start)))
 	defer res.Body.Close()
 	limit := int64(maxResponseBody)
 	if res.StatusCode >= 400 && !isMultipart(res.Header) {

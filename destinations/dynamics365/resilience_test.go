@@ -77,8 +77,14 @@ func TestRetryAfterPausesTheWholeDestination(t *testing.T) {
 			t.Errorf("after the pause: %v", err)
 		}
 	}
-	if d.limiter.current() >= 4 {
-		t.Errorf("concurrency limit %d after a 429, want it lowered below 4", d.limiter.current())
+	// A request-limit 429 adjusts the request budget, not concurrency; and
+	// this one came with two requests in the window, far under half the
+	// budget: others share the window, and the pause alone paces.
+	if got := d.admit.concurrencyLimit(); got != 4 {
+		t.Errorf("concurrency limit %d after a request-limit 429, want 4 (unchanged)", got)
+	}
+	if req, _ := d.admit.budgets(); req != 6000 {
+		t.Errorf("request budget %d after a 429 far under half of it, want 6000 (unchanged)", req)
 	}
 	if n, w := d.Throttling(); n != 1 || w != 7*time.Second {
 		t.Errorf("Throttling() = %d, %v; want one 7s pause however many requests waited", n, w)

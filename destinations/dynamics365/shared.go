@@ -21,7 +21,7 @@ const maxUnansweredResends = MaxBatchDocuments
 // sendShared posts several documents' change sets in one $batch with
 // Prefer: odata.continue-on-error, so that one document's failure rolls
 // back its own change set only, and gives each its answers.
-func (d *Destination) sendShared(ctx context.Context, group []*pendingSet) {
+func (d *Destination) sendShared(ctx context.Context, group []*pendingSet, slot *ticket) {
 	b := &batch{boundary: "batch_" + d.newBoundary()}
 	idempotent := true
 	for _, p := range group {
@@ -29,14 +29,14 @@ func (d *Destination) sendShared(ctx context.Context, group []*pendingSet) {
 		idempotent = idempotent && p.idempotent
 	}
 	var items [][]partResponse
-	req := &request{method: http.MethodPost, url: d.base + "$batch", body: b.encode(), idempotent: idempotent, admitted: true,
+	req := &request{method: http.MethodPost, url: d.base + "$batch", body: b.encode(), idempotent: idempotent, slot: slot,
 		header: http.Header{"Content-Type": {b.contentType()}, "Prefer": {"odata.continue-on-error"}}}
 	req.check = func(resp *response) error {
 		var err error
 		items, err = d.readBatchItems(req, resp)
 		return err
 	}
-	resp, err := d.callAdmitted(ctx, req)
+	resp, err := d.call(ctx, req)
 	if err != nil {
 		for _, p := range group {
 			p.finish(nil, "", err)

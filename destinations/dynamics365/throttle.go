@@ -41,7 +41,7 @@ func (c *waitCounter) get() (int, time.Duration) {
 //
 // Waits for a concurrency slot (the adaptive limit) do not count.
 func (d *Destination) Throttling() (waits int, waited time.Duration) {
-	n, t := d.gate.stats()
+	n, t := d.admit.pauseStats()
 	bn, bt := d.backoffs.get()
 	return n + bn, t + bt
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/numora/numora-connector/destinations"
-	"github.com/numora/numora-connector/retry"
 )
 
 // The connector's run summary reads the destination's throttle counters.
@@ -44,9 +43,9 @@ func TestThrottling(t *testing.T) {
 	}
 }
 
-func TestGateCountsPauses(t *testing.T) {
-	clock := retry.NewFakeClock(testStart)
-	g := &gate{clock: clock}
+func TestPauseCounts(t *testing.T) {
+	now := testStart
+	var p pause
 	steps := []struct {
 		name       string
 		advance    time.Duration // before the pause
@@ -60,9 +59,9 @@ func TestGateCountsPauses(t *testing.T) {
 		{"pause after it ended", 20 * time.Second, 5 * time.Second, 2, 17 * time.Second},
 	}
 	for _, s := range steps {
-		clock.Advance(s.advance)
-		g.pause(s.pause)
-		if n, d := g.stats(); n != s.wantPauses || d != s.wantClosed {
+		now = now.Add(s.advance)
+		p.extend(now, s.pause)
+		if n, d := p.count, p.total; n != s.wantPauses || d != s.wantClosed {
 			t.Errorf("%s: got %d pauses, %v closed; want %d, %v", s.name, n, d, s.wantPauses, s.wantClosed)
 		}
 	}

@@ -30,7 +30,7 @@ func TestRetryAfterBeyondBudgetStillPausesEveryone(t *testing.T) {
 	if ce := classify(err); ce == nil || ce.Code != "crm_429" || ce.Class != destinations.Transient {
 		t.Fatalf("Deliver: %v, want a transient crm_429 (Retry-After beyond the budget)", err)
 	}
-	if got := d.gate.remaining(); got != 120*time.Second {
+	if got := d.admit.paused(); got != 120*time.Second {
 		t.Fatalf("gate closed for %v after giving up, want the full 120s Retry-After", got)
 	}
 	before := len(s.Requests())

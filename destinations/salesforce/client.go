@@ -36,7 +36,7 @@ func (d *Destination) call(ctx context.Context, method, path string, body []byte
 // (e.g. a failed composite subrequest) is classified and retried like a
 // failed request's.
 func (d *Destination) callChecked(ctx context.Context, method, path string, body []byte, check func(*response) error) (*response, error) {
-	return d.breaker.execute(ctx, func() (*response, error) {
+	return d.breaker.Execute(ctx, func() (*response, error) {
 		return d.retrying(ctx, method, path, body, check)
 	})
 }

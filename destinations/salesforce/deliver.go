@@ -57,7 +57,7 @@ func (d *Destination) Deliver(ctx context.Context, plan *mapping.Plan) (*destina
 // admit refuses new work while the breaker is open or the daily API
 // allocation is under the reserve.
 func (d *Destination) admit() error {
-	if err := d.breaker.allow(); err != nil {
+	if err := d.breaker.Allow(); err != nil {
 		return err
 	}
 	return d.usage.reserveError(d.cfg.APIReserve)

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/destinations/breaker"
 	"github.com/numora/numora-connector/internal/logctx"
 	"github.com/numora/numora-connector/secret"
 )
@@ -27,7 +28,7 @@ type Destination struct {
 	http    *http.Client
 	tokens  *tokens
 	usage   usage
-	breaker *breaker
+	breaker *breaker.Breaker[*response]
 	rand    func() float64
 	objects describeCache
 	lookups lookupCache
@@ -88,7 +89,7 @@ func (d *Destination) Close() error {
 
 // BreakerState returns the circuit breaker's state: "closed", "open",
 // "half-open" or "disabled".
-func (d *Destination) BreakerState() string { return d.breaker.state() }
+func (d *Destination) BreakerState() string { return d.breaker.State() }
 
 // Usage returns the daily API usage the last answer reported (used, max)
 // and whether any answer has reported it yet.
