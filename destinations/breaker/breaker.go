@@ -102,7 +102,7 @@ func New[T any](s Settings) *Breaker[T] {
 		ReadyToTrip:   func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
 		OnStateChange: b.onStateChange,
 		IsSuccessful:  func(err error) bool { return err == nil || !s.IsFailure(err) },
-		IsExcluded:    func(err error) bool { return errors.Is(err, context.Canceled) },
+		IsExcluded:    func(err error) bool { return errors.Is(err, context.Canceled) || err == errReadOK },
 	})
 	return b
 }
@@ -133,6 +133,29 @@ func (b *Breaker[T]) Execute(ctx context.Context, fn func() (T, error)) (T, erro
 	b.logChanges(ctx, err)
 	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 		return zero, b.s.OpenError(b.remaining())
+	}
+	return v, err
+}
+
+// errReadOK stands, inside ExecuteRead, for a read's success, so that
+// gobreaker excludes it from its counts. It is never returned.
+var errReadOK = errors.New("breaker: read succeeded")
+
+// ExecuteRead is Execute for a call that only reads: its failure counts as
+// Execute's does, its success counts for nothing. A service can answer
+// reads while it refuses every write; the reads between failed writes must
+// not keep the breaker closed, and only a write's success closes a
+// half-open breaker.
+func (b *Breaker[T]) ExecuteRead(ctx context.Context, fn func() (T, error)) (T, error) {
+	v, err := b.Execute(ctx, func() (T, error) {
+		v, err := fn()
+		if err == nil {
+			err = errReadOK
+		}
+		return v, err
+	})
+	if err == errReadOK {
+		err = nil
 	}
 	return v, err
 }

@@ -91,3 +91,51 @@ func TestBreakerAllowAndDisabled(t *testing.T) {
 		t.Errorf("state %s, want disabled", got)
 	}
 }
+
+// A service that answers reads while every write fails must still open the
+// breaker: the reads between failed writes do not reset the count, and
+// only a write's success closes a half-open breaker.
+func TestReadsDoNotKeepTheBreakerClosed(t *testing.T) {
+	b, clock, _ := newTest(t, Config{Failures: 3, OpenTimeout: 30 * time.Second})
+	ctx := context.Background()
+	read := func() (int, error) { return 7, nil }
+	fail := func() (int, error) { return 0, errDown }
+	for i := range 3 {
+		if v, err := b.ExecuteRead(ctx, read); v != 7 || err != nil {
+			t.Fatalf("read %d: %d, %v; want 7, nil", i, v, err)
+		}
+		if _, err := b.Execute(ctx, fail); !errors.Is(err, errDown) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if got := b.State(); got != "open" {
+		t.Fatalf("after 3 failed writes between good reads: %s, want open", got)
+	}
+	clock.Advance(30 * time.Second)
+	if _, err := b.ExecuteRead(ctx, read); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.State(); got != "half-open" {
+		t.Fatalf("after a good read while half-open: %s, want half-open", got)
+	}
+	if _, err := b.ExecuteRead(ctx, fail); !errors.Is(err, errDown) {
+		t.Fatalf("failed read: %v", err)
+	}
+	if got := b.State(); got != "open" {
+		t.Fatalf("after a failed read while half-open: %s, want open", got)
+	}
+	clock.Advance(30 * time.Second)
+	if _, err := b.Execute(ctx, func() (int, error) { return 1, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.State(); got != "closed" {
+		t.Fatalf("after a good write while half-open: %s, want closed", got)
+	}
+}
+
+func TestExecuteReadWhenDisabled(t *testing.T) {
+	b, _, _ := newTest(t, Config{Failures: -1})
+	if v, err := b.ExecuteRead(context.Background(), func() (int, error) { return 3, nil }); v != 3 || err != nil {
+		t.Fatalf("%d, %v; want 3, nil", v, err)
+	}
+}

@@ -398,7 +398,7 @@ func TestAdmissionBreaker(t *testing.T) {
 	ctx := context.Background()
 	step := func(name string, fn func() (*response, error), wantOpenErr bool, wantState string) {
 		t.Helper()
-		_, err := a.call(ctx, fn)
+		_, err := a.call(ctx, false, fn)
 		if errors.Is(err, destinations.ErrCircuitOpen) != wantOpenErr {
 			t.Errorf("%s: %v, want circuit open %v", name, err, wantOpenErr)
 		}
@@ -425,7 +425,7 @@ func TestAdmissionBreaker(t *testing.T) {
 
 	off, _ := newTestAdmission(t, func(c *Config) { c.Breaker.Failures = -1 })
 	for range 10 {
-		if _, err := off.call(ctx, fail); errors.Is(err, destinations.ErrCircuitOpen) {
+		if _, err := off.call(ctx, false, fail); errors.Is(err, destinations.ErrCircuitOpen) {
 			t.Fatal("a disabled breaker opened")
 		}
 	}

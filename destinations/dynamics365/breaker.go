@@ -39,9 +39,13 @@ func isBreakerFailure(err error) bool {
 	return err != nil && classify(err).Class == destinations.Transient
 }
 
-// call runs fn through the circuit breaker. State changes are logged with
-// ctx and the request id of the failure that caused them.
-func (a *admission) call(ctx context.Context, fn func() (*response, error)) (*response, error) {
+// call runs fn through the circuit breaker; a read's success does not
+// count (see breaker.ExecuteRead). State changes are logged with ctx and the
+// request id of the failure that caused them.
+func (a *admission) call(ctx context.Context, read bool, fn func() (*response, error)) (*response, error) {
+	if read {
+		return a.brk.ExecuteRead(ctx, fn)
+	}
 	return a.brk.Execute(ctx, fn)
 }
 

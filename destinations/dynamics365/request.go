@@ -54,7 +54,7 @@ func (r *response) requestID() string { return requestID(r.header) }
 // within the retry policy.
 func (d *Destination) call(ctx context.Context, req *request) (*response, error) {
 	defer func() { req.slot.cancel() }() // not used: the breaker refused the call
-	return d.admit.call(ctx, func() (*response, error) { return d.retrying(ctx, req) })
+	return d.admit.call(ctx, req.method == http.MethodGet, func() (*response, error) { return d.retrying(ctx, req) })
 }
 
 // retrying makes attempts until one succeeds, fails permanently, or the

@@ -3,6 +3,7 @@ package dynamics365
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -249,8 +250,37 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	if err := d.Check(ctx); err != nil {
 		t.Fatalf("probe after recovery: %v", err)
 	}
+	if d.BreakerState() != "half-open" {
+		t.Errorf("state %s after a good read, want half-open (only a write closes it)", d.BreakerState())
+	}
+	if _, err := d.Deliver(ctx, lineOnlyPlan()); err != nil {
+		t.Fatalf("write after recovery: %v", err)
+	}
 	if d.BreakerState() != "closed" {
-		t.Errorf("state %s after a good probe, want closed", d.BreakerState())
+		t.Errorf("state %s after a good write, want closed", d.BreakerState())
+	}
+}
+
+// Dataverse answering reads while every $batch fails is an outage: the
+// lookups between the failed writes do not keep the breaker closed.
+func TestBreakerOpensWhenOnlyWritesFail(t *testing.T) {
+	d, s, _ := emuWith(t, nil, nil, func(c *Config) {
+		c.Retry.MaxAttempts = 1
+		c.Breaker = BreakerConfig{Failures: 3, OpenTimeout: 30 * time.Second}
+	})
+	s.AddFault(dataversetest.Fault{Path: "$batch", Status: http.StatusServiceUnavailable})
+	for i := range 3 {
+		plan := invoicePlan(mapping.ModeUpsert, fmt.Sprintf("INV-%d", i), mapping.OnMissingNull)
+		plan.Records[0].Binds[0].Lookup.Match[0] = str("accountnumber", fmt.Sprintf("DE%d", i)) // a fresh lookup: a read
+		if _, err := d.Deliver(context.Background(), plan); codeOf(err) != "crm_503" {
+			t.Fatalf("delivery %d: %v, want crm_503", i, err)
+		}
+	}
+	if reads := webRequests(s, "accounts"); reads != 3 {
+		t.Fatalf("%d lookups, want 3 reads between the writes", reads)
+	}
+	if d.BreakerState() != "open" {
+		t.Errorf("state %s after 3 failed writes between good reads, want open", d.BreakerState())
 	}
 }
 

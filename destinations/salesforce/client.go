@@ -36,7 +36,11 @@ func (d *Destination) call(ctx context.Context, method, path string, body []byte
 // (e.g. a failed composite subrequest) is classified and retried like a
 // failed request's.
 func (d *Destination) callChecked(ctx context.Context, method, path string, body []byte, check func(*response) error) (*response, error) {
-	return d.breaker.Execute(ctx, func() (*response, error) {
+	execute := d.breaker.Execute
+	if method == http.MethodGet {
+		execute = d.breaker.ExecuteRead // a read's success does not keep the breaker closed
+	}
+	return execute(ctx, func() (*response, error) {
 		return d.retrying(ctx, method, path, body, check)
 	})
 }

@@ -2,6 +2,7 @@ package salesforce
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
 	"github.com/numora/numora-connector/mapping"
+	"github.com/numora/numora-connector/retry"
 )
 
 func TestFaults(t *testing.T) {
@@ -140,7 +142,31 @@ func TestCircuitBreaker(t *testing.T) {
 	if err := e.d.Check(bg); err != nil {
 		t.Fatalf("half-open probe: %v", err)
 	}
+	if e.d.BreakerState() != "half-open" {
+		t.Errorf("breaker %s after a good read, want half-open (only a write closes it)", e.d.BreakerState())
+	}
+	if _, err := e.d.Deliver(bg, invoicePlan("d", "X", mapping.OnMissingNull)); err != nil {
+		t.Fatalf("half-open write: %v", err)
+	}
 	if e.d.BreakerState() != "closed" {
-		t.Errorf("breaker %s after a good probe, want closed", e.d.BreakerState())
+		t.Errorf("breaker %s after a good write, want closed", e.d.BreakerState())
+	}
+}
+
+// Salesforce answering reads while refusing every write is an outage: the
+// breaker opens although describe and query calls succeed in between.
+func TestCircuitBreakerOpensWhenOnlyWritesFail(t *testing.T) {
+	e := newEnv(t, func(c *Config) {
+		c.Breaker = BreakerConfig{Failures: 3, OpenTimeout: time.Minute}
+		c.Retry = retry.Policy{MaxAttempts: 1}
+	})
+	e.srv.Insert("Account", map[string]any{"Name": "ACME", "Tax_Id__c": "DE123"})
+	e.srv.Inject(salesforcetest.Fault{Match: "POST /composite", Status: 503, Code: "SERVER_UNAVAILABLE", Times: 100})
+	for i := range 3 {
+		_, err := e.d.Deliver(bg, invoicePlan(fmt.Sprintf("doc-%d", i), "DE123", mapping.OnMissingFail, "1"))
+		wantError(t, err, destinations.Transient, "crm_503_server_unavailable")
+	}
+	if e.d.BreakerState() != "open" {
+		t.Fatalf("breaker %s after 3 failed writes, want open", e.d.BreakerState())
 	}
 }
