@@ -79,7 +79,9 @@ import (
 // (5xx, 429, network errors, timeouts; not refusals such as validation
 // errors) open it; for OpenTimeout every call fails at once with
 // ErrCircuitOpen; then HalfOpenRequests probe calls may go: as many
-// successes close it, one failure opens it again.
+// successful writes close it, one failure opens it again. A read's (GET's)
+// success counts for nothing, so lookups answered between failed writes
+// do not keep it closed.
 type admission struct {
 	clock retry.Clock
 
