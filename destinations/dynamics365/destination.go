@@ -38,7 +38,7 @@ type Destination struct {
 	cancel   context.CancelFunc
 
 	entities  entityCache
-	lookups   lookupCache
+	lookups   destinations.LookupCache[lookupAnswer]
 	behaviors behaviorCache
 	lengths   lengthCache // for Rehearse
 
@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*Destination, error) {
 		logger:      logger,
 		clock:       cfg.Clock,
 		cancel:      cancel,
-		lookups:     lookupCache{ttl: cfg.LookupTTL},
+		lookups:     destinations.LookupCache[lookupAnswer]{TTL: cfg.LookupTTL},
 		newBoundary: uuid.NewString,
 		newRowID:    uuid.NewString,
 	}

@@ -5,50 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/mapping"
 )
-
-// lookupCache remembers lookup answers (including "no row") for a while,
-// shared by concurrent deliveries; concurrent misses for the same query run
-// it once.
-type lookupCache struct {
-	ttl   time.Duration
-	mu    sync.Mutex
-	items map[string]lookupAnswer
-	group singleflight.Group
-}
 
 // lookupAnswer is the GUID a lookup found, "" for no row, and the request
 // id of the query that found it.
 type lookupAnswer struct {
 	id        string
 	requestID string
-	at        time.Time
-}
-
-func (c *lookupCache) get(key string, now time.Time) (lookupAnswer, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, ok := c.items[key]
-	if !ok || now.Sub(a.at) >= c.ttl {
-		return lookupAnswer{}, false
-	}
-	return a, true
-}
-
-func (c *lookupCache) put(key string, a lookupAnswer) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.items == nil {
-		c.items = map[string]lookupAnswer{}
-	}
-	c.items[key] = a
 }
 
 // lookup finds the row l describes and returns the answer: its GUID, or ""
@@ -60,10 +26,7 @@ func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (lookupAnsw
 		return lookupAnswer{}, permanent("lookup_invalid", fmt.Sprintf("%s: %v", destinations.LookupLabel(l), err))
 	}
 	key := l.Entity + "\x00" + filter
-	if a, ok := d.lookups.get(key, d.clock.Now()); ok {
-		return a, nil
-	}
-	v, err, _ := d.lookups.group.Do(key, func() (any, error) {
+	return d.lookups.Do(key, d.clock.Now, func() (lookupAnswer, error) {
 		ids, reqID, err := d.queryIDs(ctx, l.Entity, l.Match)
 		if err != nil {
 			return lookupAnswer{}, err
@@ -72,17 +35,12 @@ func (d *Destination) lookup(ctx context.Context, l *mapping.Lookup) (lookupAnsw
 			return lookupAnswer{}, permanent("lookup_ambiguous", withRequestID(fmt.Sprintf("%s: %d rows in %s match %s: %s",
 				destinations.LookupLabel(l), len(ids), l.Entity, filter, strings.Join(ids, ", ")), reqID))
 		}
-		a := lookupAnswer{requestID: reqID, at: d.clock.Now()}
+		a := lookupAnswer{requestID: reqID}
 		if len(ids) == 1 {
 			a.id = ids[0]
 		}
-		d.lookups.put(key, a)
 		return a, nil
 	})
-	if err != nil {
-		return lookupAnswer{}, err
-	}
-	return v.(lookupAnswer), nil
 }
 
 // queryIDs returns the GUIDs of at most two rows of entitySet matching

@@ -31,7 +31,7 @@ type Destination struct {
 	breaker *breaker.Breaker[*response]
 	rand    func() float64
 	objects describeCache
-	lookups lookupCache
+	lookups destinations.LookupCache[string]
 }
 
 // Interface guards.
@@ -69,7 +69,7 @@ func New(cfg Config) (*Destination, error) {
 		tokens:  newTokens(cfg, client),
 		breaker: newBreaker(cfg.MyDomainURL, cfg.Breaker, cfg.Clock, cfg.Logger),
 		rand:    rand.Float64,
-		lookups: lookupCache{ttl: cfg.LookupTTL},
+		lookups: destinations.LookupCache[string]{TTL: cfg.LookupTTL},
 	}
 	return d, nil
 }
