@@ -81,6 +81,7 @@ func (w *docWrite) mirrorOne(ctx context.Context, m *mapping.Mirror, preview boo
 	if err != nil {
 		return err
 	}
+	defer w.noteMirrorRead(m, info, sel, len(rows), len(w.removals))
 	for _, row := range rows {
 		id, _ := row[info.PrimaryIDAttribute].(string)
 		if id == "" {
@@ -96,6 +97,17 @@ func (w *docWrite) mirrorOne(ctx context.Context, m *mapping.Mirror, preview boo
 		w.removals = append(w.removals, &removal{idx: len(w.removals), m: m, info: info, guid: id})
 	}
 	return nil
+}
+
+// noteMirrorRead records the mirror query that was run and what it found,
+// for a rehearsal's output; before is the number of removals until then.
+func (w *docWrite) noteMirrorRead(m *mapping.Mirror, info entityInfo, sel string, rows, before int) {
+	filter, err := filterExpr([]mapping.Column{m.Owner})
+	if err != nil {
+		return
+	}
+	w.queries = append(w.queries, previewQuery{read: true, url: queryURL(w.d.base, info.EntitySetName, info.PrimaryIDAttribute+sel, filter, 5000),
+		label: fmt.Sprintf("%s (%s): rows written for this document: %d found, %d to %s", m.Record, m.Entity, rows, len(w.removals)-before, m.OnRemoved)})
 }
 
 // mirrorSelect is what the mirror query selects besides the primary id:

@@ -45,7 +45,7 @@ func (d *Destination) writePreview(out io.Writer, plan *mapping.Plan, w *docWrit
 		fmt.Fprintf(bw, "\n# Query %d: %s\n", i+1, q.label)
 		d.writeRequest(bw, &request{method: http.MethodGet, url: q.url})
 	}
-	if p := w.pickProbe(); p != nil && len(plan.Mirror) > 0 && !isMirrorItem(plan) {
+	if p := w.pickProbe(); p != nil && len(plan.Mirror) > 0 && !isMirrorItem(plan) && !mirrorRead(w) {
 		fmt.Fprintf(bw, "\n# The query and the removals happen only for a document written before: a first delivery sends the\n"+
 			"# change set without them, with If-None-Match: * on %s, which answers 412 if it exists.\n", recordLabel(p.rec))
 	}
@@ -53,6 +53,16 @@ func (d *Destination) writePreview(out io.Writer, plan *mapping.Plan, w *docWrit
 	d.writeRequest(bw, &request{method: http.MethodPost, url: d.base + "$batch",
 		header: http.Header{"Content-Type": {b.contentType()}}, body: b.encode()})
 	return bw.Flush()
+}
+
+// mirrorRead reports whether the mirror queries were run (a rehearsal).
+func mirrorRead(w *docWrite) bool {
+	for _, q := range w.queries {
+		if q.read {
+			return true
+		}
+	}
+	return false
 }
 
 // previewGuesses notes the tables whose metadata was guessed.

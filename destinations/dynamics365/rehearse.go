@@ -20,11 +20,20 @@ const codeValidation = "0x80044331"
 // nothing is the skip or failure Deliver would return), refuses a string
 // longer than its column's MaxLength with the code Dataverse answers, and
 // writes the requests Deliver would send, the lookups' answers filled in.
+// Mirrored records' rows are read at once (Deliver reads them only when
+// its first attempt finds the document written before), so the rehearsal
+// of a re-delivery shows the query and the DELETE of each row it removes.
 // Errors are Deliver's *destinations.Error values.
 func (d *Destination) Rehearse(ctx context.Context, plan *mapping.Plan, out io.Writer) error {
 	w, err := d.prepare(ctx, plan, false)
 	if err != nil {
 		return classify(err)
+	}
+	if w.probe != nil {
+		w.probe = nil
+		if err := w.prepareMirror(ctx, false); err != nil {
+			return classify(err)
+		}
 	}
 	for _, r := range w.recs {
 		if err := d.checkLengths(ctx, r); err != nil {

@@ -62,7 +62,8 @@ type docWrite struct {
 	d    *Destination
 	plan *mapping.Plan
 	recs []*recWrite
-	// queries are the GETs a preview shows instead of running them.
+	// queries are the GETs a preview shows instead of running them, and
+	// the mirror queries a rehearsal ran (read set).
 	queries []previewQuery
 	// warmed are lookups answered side by side on a cold start.
 	warmed map[*mapping.Lookup]warmLookup
@@ -78,7 +79,9 @@ type docWrite struct {
 // previewQuery is a query Deliver would run before writing.
 type previewQuery struct {
 	label string
-	url   string
+	// read marks a query that was run, its answer already used.
+	read bool
+	url  string
 }
 
 // addQuery records a preview query for entitySet matching cols and returns
