@@ -14,9 +14,11 @@ import (
 // A 429 whose Retry-After is longer than what is left of the request's
 // retry budget still pauses every sender: the request gives up, but the
 // destination sends nothing until the Retry-After has passed (Dataverse
-// extends the penalty for clients that keep sending; dataverse.md §13).
+// extends the penalty for clients that keep sending; dataverse.md §13). The
+// emulator extends the penalty as Dataverse does, so a request sent during
+// it would be refused and counted.
 func TestRetryAfterBeyondBudgetStillPausesEveryone(t *testing.T) {
-	d, s, clock := emu(t, nil, func(c *Config) {
+	d, s, clock := emu(t, []dataversetest.Option{dataversetest.WithPenaltyExtension()}, func(c *Config) {
 		c.Retry = retry.Policy{MaxAttempts: 4, BaseDelay: time.Second, MaxDelay: 8 * time.Second, MaxTotalWait: time.Minute}
 	})
 	seedVendor(s)
@@ -43,6 +45,9 @@ func TestRetryAfterBeyondBudgetStillPausesEveryone(t *testing.T) {
 	}
 	if n := len(s.Requests()) - before; n != 1 {
 		t.Errorf("%d requests after the pause, want 1 (WhoAmI)", n)
+	}
+	if n := s.PenaltyExtensions(); n != 0 {
+		t.Errorf("%d requests sent during the 429's Retry-After (Dataverse extends the penalty), want 0", n)
 	}
 	if n, w := d.Throttling(); n != 1 || w != 120*time.Second {
 		t.Errorf("Throttling() = %d, %v; want one 120s pause", n, w)

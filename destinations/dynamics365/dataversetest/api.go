@@ -87,6 +87,7 @@ func (s *Server) admitAndRun(w http.ResponseWriter, r *http.Request, body []byte
 	}
 	resp, n := s.runWithFaults(w, r, body, entry)
 	ops = n
+	s.limits.penalizeFault(user, resp)
 	return resp
 }
 

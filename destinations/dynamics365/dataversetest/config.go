@@ -69,6 +69,13 @@ type Config struct {
 	// Dataverse doing (powerapps-docs issue #2735); the status is then the
 	// failure's, as without the preference.
 	StopAtFailedChangeSet bool
+	// ExtendPenalties refuses, with the same 429, every request a user
+	// sends before the Retry-After of its last 429 has passed, and starts
+	// that Retry-After again from the refused request: Microsoft documents
+	// that a client that keeps sending while limited has "the duration
+	// extended" (dataverse.md §7, §13), not by how much. Off by default:
+	// tests of the windows alone would see in-flight requests extend it.
+	ExtendPenalties bool
 	// LeanRows keeps only alternate-key columns and lookups of rows written
 	// through the Web API (about a third of the memory), for benchmarks that
 	// write hundreds of thousands of rows; reads and Rows then miss the
@@ -136,6 +143,9 @@ func WithODataBatchErrors() Option { return func(c *Config) { c.ErrorPartWithout
 // WithStopAtFailedChangeSet ends every $batch at its first failed change
 // set (Config.StopAtFailedChangeSet).
 func WithStopAtFailedChangeSet() Option { return func(c *Config) { c.StopAtFailedChangeSet = true } }
+
+// WithPenaltyExtension turns on Config.ExtendPenalties.
+func WithPenaltyExtension() Option { return func(c *Config) { c.ExtendPenalties = true } }
 
 // WithoutBudgetHeaders leaves out the x-ms-ratelimit-* headers.
 func WithoutBudgetHeaders() Option { return func(c *Config) { c.NoBudgetHeaders = true } }

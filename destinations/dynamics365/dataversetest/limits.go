@@ -22,6 +22,10 @@ type limiter struct {
 	moved    time.Duration
 	// throttles receives the code of each 429, while it has room.
 	throttles chan string
+	// extend turns on penalties (Config.ExtendPenalties); extended counts
+	// the requests refused for arriving during one.
+	extend   bool
+	extended int
 }
 
 // userWindow is one user's in-flight count and recent history.
@@ -30,6 +34,9 @@ type userWindow struct {
 	requests []time.Time  // admission times of accepted requests, oldest first
 	exec     []execRecord // execution time of finished requests, oldest first
 	execSum  time.Duration
+	// penalty is the last 429 answered, until penaltyUntil (ExtendPenalties).
+	penalty      *throttle
+	penaltyUntil time.Time
 }
 
 type execRecord struct {
@@ -44,9 +51,9 @@ type throttle struct {
 	retryAfter time.Duration
 }
 
-func newLimiter(l Limits, now func() time.Time) *limiter {
+func newLimiter(l Limits, now func() time.Time, extend bool) *limiter {
 	return &limiter{now: now, limits: normalizeLimits(l), users: map[string]*userWindow{},
-		throttles: make(chan string, 4096)}
+		throttles: make(chan string, 4096), extend: extend}
 }
 
 // normalizeLimits fills zero fields with Microsoft's defaults.
@@ -100,7 +107,12 @@ func (l *limiter) admit(user string) (done func(exec time.Duration), left budget
 		l.users[user] = u
 	}
 	u.expire(now.Add(-lim.Window))
-	if th := u.check(now, lim); th != nil {
+	th = l.extendPenalty(u, now)
+	if th == nil {
+		th = u.check(now, lim)
+	}
+	if th != nil {
+		l.penalize(u, now, th)
 		l.slide(th.retryAfter)
 		select {
 		case l.throttles <- th.code:
@@ -212,7 +224,7 @@ func (l *limiter) reset() {
 			delete(l.users, name)
 			continue
 		}
-		u.requests, u.exec, u.execSum = nil, nil, 0
+		u.requests, u.exec, u.execSum, u.penalty = nil, nil, 0, nil
 	}
 }
 

@@ -85,7 +85,7 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{TenantID: cfg.TenantID, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		cfg: cfg, schema: sch, ca: ca, store: newStore(sch), limits: newLimiter(cfg.Limits, cfg.Now),
+		cfg: cfg, schema: sch, ca: ca, store: newStore(sch), limits: newLimiter(cfg.Limits, cfg.Now, cfg.ExtendPenalties),
 		faults: newFaultSet(cfg.Seed), log: newRequestLog(cfg.RequestLog), ids: newIDGen(cfg.Seed),
 		meta: buildMetadata(sch)}
 	s.latency.Store(int64(cfg.Latency))
