@@ -19,7 +19,8 @@ const codeDuplicateRecord = "0x80040237"
 // set): it marks that record as existing, learning its GUID, so the change
 // set can be sent again without it. found is false when err is not such a
 // conflict. When the failing operation cannot be told from the response,
-// each create-only record is probed with a GET.
+// or the code is DuplicateRecord (which also means a real duplicate), each
+// candidate create-only record is probed with a GET.
 func (w *docWrite) resolveCreateConflict(ctx context.Context, err error) (found bool, _ error) {
 	var api *APIError
 	if !errors.As(err, &api) || api.StatusCode != http.StatusPreconditionFailed || !existsCode(api.Code) {
@@ -32,7 +33,7 @@ func (w *docWrite) resolveCreateConflict(ctx context.Context, err error) (found 
 			cands = append(cands, r)
 		}
 	}
-	if api.ContentID != "" && len(cands) == 1 && cands[0].guid != "" {
+	if api.ContentID != "" && len(cands) == 1 && cands[0].guid != "" && documentedExistsCode(api.Code) {
 		cands[0].exists = true
 		return true, nil
 	}
@@ -68,6 +69,15 @@ func (d *Destination) existingID(ctx context.Context, r *recWrite) (string, erro
 	}
 	id, _ := row[r.info.PrimaryIDAttribute].(string)
 	return id, nil
+}
+
+// documentedExistsCode reports whether a 412's code is the one Microsoft
+// documents for If-None-Match on an existing row ("", or "0x0"): only then
+// is the row taken to exist without reading it. DuplicateRecord is also a
+// unique-constraint or duplicate-detection failure, so a row answered with
+// it is read first (dataverse.md §13).
+func documentedExistsCode(code string) bool {
+	return code == "" || code == "0x0"
 }
 
 // existsCode reports whether a 412's Dataverse code is the one If-None-Match

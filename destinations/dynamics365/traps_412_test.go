@@ -2,9 +2,11 @@ package dynamics365
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/mapping"
 )
 
@@ -45,5 +47,53 @@ func TestEmulatorCreateOnly412ExistsIsUnchanged(t *testing.T) {
 		if err != nil || rc.Records[0].Outcome != want {
 			t.Fatalf("delivery %d: %+v, %v; want %s", i+1, rc, err, want)
 		}
+	}
+}
+
+// A 412 DuplicateRecord (0x80040237) is what third-party code reports for
+// If-None-Match on an existing row, and also Dataverse's code for a
+// duplicate found by a unique constraint or duplicate detection
+// (dataverse.md §8, §13): with that code the writer reads the row before
+// calling it "exists". Here the row does not exist, so the create-only
+// record fails with the code instead of being reported unchanged.
+func TestEmulatorDuplicateRecord412OnAMissingRowFails(t *testing.T) {
+	d, s, _ := emu(t, nil)
+	const boundary = "batchresponse_dup"
+	s.AddFault(dataversetest.Fault{Kind: dataversetest.FaultResponse, Method: http.MethodPost, Path: "$batch", Count: 1,
+		Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"multipart/mixed; boundary=" + boundary}},
+		Body: []byte("--" + boundary + "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n" +
+			"HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json; odata.metadata=minimal\r\nOData-Version: 4.0\r\n\r\n" +
+			`{"error":{"code":"0x80040237","message":"Cannot insert duplicate key."}}` + "\r\n--" + boundary + "--\r\n")})
+	plan := &mapping.Plan{DocumentID: "doc_dr", Schema: "invoice_v2", Records: []mapping.Record{
+		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
+			Key: identity("doc_dr", ""), Columns: []mapping.Column{str("new_name", "mine")}},
+	}}
+	rc, err := d.Deliver(context.Background(), plan)
+	if ce := classify(err); ce == nil || ce.Class != destinations.Permanent || ce.Code != "crm_412_0x80040237" {
+		t.Fatalf("Deliver: %+v, %v; want a permanent crm_412_0x80040237, not unchanged", rc, err)
+	}
+	if n := s.Count("new_vendorinvoices"); n != 0 {
+		t.Errorf("%d invoices, want none", n)
+	}
+}
+
+// The same code on a row that does exist is read, found, and counts as
+// delivered (unchanged).
+func TestEmulatorDuplicateRecord412OnAnExistingRowIsUnchanged(t *testing.T) {
+	d, s, _ := emu(t, nil)
+	plan := &mapping.Plan{DocumentID: "doc_de", Schema: "invoice_v2", Records: []mapping.Record{
+		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
+			Key: identity("doc_de", ""), Columns: []mapping.Column{str("new_name", "mine")}},
+	}}
+	deliverOK(t, d, plan)
+	const boundary = "batchresponse_dup"
+	s.AddFault(dataversetest.Fault{Kind: dataversetest.FaultResponse, Method: http.MethodPost, Path: "$batch", Count: 1,
+		Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"multipart/mixed; boundary=" + boundary}},
+		Body: []byte("--" + boundary + "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n" +
+			"HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json; odata.metadata=minimal\r\nOData-Version: 4.0\r\n\r\n" +
+			`{"error":{"code":"0x80040237","message":"A record with matching key values already exists."}}` + "\r\n--" + boundary + "--\r\n")})
+	rc, err := d.Deliver(context.Background(), plan)
+	if err != nil || rc.Records[0].Outcome != destinations.Unchanged {
+		t.Fatalf("Deliver: %+v, %v; want unchanged", rc, err)
 	}
 }
