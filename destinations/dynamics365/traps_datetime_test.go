@@ -79,3 +79,33 @@ schemas:
 		})
 	}
 }
+
+// A type: datetime rule on a DateOnly column (validate --online reports it)
+// still writes the date as written in the document, not the UTC date: the
+// emulator refuses a date-time for an Edm.Date column, and 00:30 in Berlin
+// is the previous day in UTC.
+func TestEmulatorDateTimeRuleOnDateOnlyColumn(t *testing.T) {
+	rules, err := mapping.Parse("dt.yaml", []byte(`version: 1
+defaults: {timezone: Europe/Berlin}
+schemas:
+  invoice_v2:
+    records:
+      - name: invoice
+        entity: new_vendorinvoices
+        columns:
+          new_invoicedate: {from: fields.at, type: datetime}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := rules.Render(&numora.Result{ID: "doc_do", Schema: "invoice_v2", Status: "reviewed",
+		Fields: map[string]numora.Field{"at": {Value: json.RawMessage(`"2026-03-02T00:30:00"`)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, s, _ := emu(t, nil)
+	rc := deliverOK(t, d, plan)
+	if row, _ := s.Row("new_vendorinvoices", rc.RecordID); row["new_invoicedate"] != "2026-03-02" {
+		t.Errorf("new_invoicedate = %v, want 2026-03-02", row["new_invoicedate"])
+	}
+}
