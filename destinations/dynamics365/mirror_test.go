@@ -24,7 +24,16 @@ func mirrorRules(t *testing.T, onRemoved string, altKey bool) *mapping.Rules {
 	if altKey {
 		key = "[new_lineref]"
 	}
-	yml := fmt.Sprintf(`version: 1
+	rules, err := mapping.Parse("mirror.yaml", []byte(mirrorRulesYAML(onRemoved, key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
+}
+
+// mirrorRulesYAML is the text of mirrorRules with the lines' key as given.
+func mirrorRulesYAML(onRemoved, key string) string {
+	return fmt.Sprintf(`version: 1
 schemas:
   invoice_v2:
     records:
@@ -44,11 +53,6 @@ schemas:
           new_numoradocumentid: document.id
           new_InvoiceId: {ref: invoice}
 `, key, onRemoved)
-	rules, err := mapping.Parse("mirror.yaml", []byte(yml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rules
 }
 
 // headerKeyedRules are mirrorRules(delete, GUID lines) with the invoice
@@ -201,6 +205,28 @@ func TestEmulatorMirrorDeactivates(t *testing.T) {
 	deliverOK(t, d, invoiceWith(t, rules, "li_1=Widgets", "li_2=Gadgets"))
 	if got := lineNames(s); got["Gadgets"] != "0" {
 		t.Errorf("lines %v, want Gadgets reactivated (statecode 0)", got)
+	}
+}
+
+// Dataverse refuses a statuscode that does not belong to the statecode
+// (400 0x80048408), and so does the emulator: deactivating with
+// {statecode: 1, statuscode: 1} fails the re-delivery with that code and
+// writes nothing of it (validate --online reports the pair beforehand).
+func TestEmulatorMirrorDeactivateWithAWrongStatusFails(t *testing.T) {
+	d, s, _ := emu(t, nil)
+	yml := strings.Replace(mirrorRulesYAML("deactivate", "document"), "        on_removed: deactivate\n",
+		"        on_removed: deactivate\n        deactivate: {statecode: 1, statuscode: 1}\n", 1)
+	rules, err := mapping.Parse("mirror.yaml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliverOK(t, d, invoiceWith(t, rules, "li_1=Widgets", "li_2=Gadgets"))
+	_, err = d.Deliver(context.Background(), invoiceWith(t, rules, "li_1=Widgets corrected"))
+	if ce := classify(err); ce == nil || ce.Class != destinations.Permanent || ce.Code != "crm_400_0x80048408" {
+		t.Fatalf("Deliver: %v, want a permanent crm_400_0x80048408", err)
+	}
+	if got := lineNames(s); len(got) != 2 || !has(got, "Widgets") || got["Gadgets"] == "1" {
+		t.Errorf("lines %v, want both as the first delivery wrote them (the change set rolled back)", got)
 	}
 }
 

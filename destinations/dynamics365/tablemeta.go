@@ -23,6 +23,9 @@ type attrMeta struct {
 	Update    bool   `json:"IsValidForUpdate"`
 	MaxLength int    // strings and memos; 0 = unknown
 	Options   map[int64]bool
+	// States maps each statuscode option to the statecode it belongs to
+	// (StatusOptionMetadata.State).
+	States map[int64]int64
 	// Targets are the logical names a lookup may reference (owner:
 	// systemuser and team; customer: account and contact).
 	Targets []string
@@ -106,8 +109,11 @@ func (d *Destination) readMaxLengths(ctx context.Context, root string, t *tableM
 	return nil
 }
 
+// readOptions reads choice columns' options: Picklists, multi-select
+// ones, and statecode and statuscode, which Dataverse models as the State
+// and Status attributes (a status option names its state).
 func (d *Destination) readOptions(ctx context.Context, root string, t *tableMeta) error {
-	for _, cast := range []string{"PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata"} {
+	for _, cast := range []string{"PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata", "StatusAttributeMetadata"} {
 		var page struct {
 			Value []struct {
 				LogicalName     string
@@ -129,14 +135,36 @@ func (d *Destination) readOptions(ctx context.Context, root string, t *tableMeta
 				for _, o := range optionsOf(os) {
 					m.Options[o] = true
 				}
+				addStates(m, os)
 			}
 		}
 	}
 	return nil
 }
 
-// optionSet is a choice column's OptionSet (or GlobalOptionSet).
-type optionSet struct{ Options []struct{ Value int64 } }
+// optionSet is a choice column's OptionSet (or GlobalOptionSet); State is
+// set on a Status attribute's options.
+type optionSet struct {
+	Options []struct {
+		Value int64
+		State *int64
+	}
+}
+
+// addStates records the states of a Status attribute's options.
+func addStates(m *attrMeta, os *optionSet) {
+	if os == nil {
+		return
+	}
+	for _, o := range os.Options {
+		if o.State != nil {
+			if m.States == nil {
+				m.States = map[int64]int64{}
+			}
+			m.States[o.Value] = *o.State
+		}
+	}
+}
 
 func optionsOf(os *optionSet) []int64 {
 	if os == nil {

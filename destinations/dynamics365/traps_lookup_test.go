@@ -108,6 +108,9 @@ schemas:
 	if got := validateYAML(t, rules("new_vendorinvoicelines", "{statecode: 1, statuscode: 7}")); len(got) != 1 || !strings.Contains(got[0], "statuscode 7 is not an option") {
 		t.Errorf("statuscode 7: %q, want it reported", got)
 	}
+	if got := validateYAML(t, rules("new_vendorinvoicelines", "{statecode: 1, statuscode: 1}")); len(got) != 1 || !strings.Contains(got[0], "statuscode 1 belongs to statecode 0") {
+		t.Errorf("statuscode 1 with statecode 1: %q, want the pair reported", got)
+	}
 	if got := validateYAML(t, rules("new_vendorinvoices", "{statecode: 1}")); len(got) != 2 || !strings.Contains(got[0], "needs column") {
 		t.Errorf("a table without state columns: %q, want statecode and statuscode reported", got)
 	}

@@ -304,8 +304,18 @@ func (v *validation) mirror(s *mapping.RecordSpec, t *tableMeta) {
 		case a.Options != nil && !a.Options[val]:
 			v.add(s.Pos, "record %s: deactivate %s %d is not an option of %s.%s (options: %s)", s.Name, col, val,
 				t.info.LogicalName, col, optionList(a.Options))
+		case col == "statuscode" && otherState(a.States, val, s.Inactive.StateCode):
+			v.add(s.Pos, "record %s: deactivate statuscode %d belongs to statecode %d of %s, not %d: Dataverse refuses the pair (0x80048408)",
+				s.Name, val, a.States[val], t.info.LogicalName, s.Inactive.StateCode)
 		}
 	}
+}
+
+// otherState reports whether status option val is listed as belonging to
+// a state other than state.
+func otherState(states map[int64]int64, val, state int64) bool {
+	st, ok := states[val]
+	return ok && st != state
 }
 
 // precisionLimit reports a precision beyond what Dataverse's column type

@@ -20,6 +20,8 @@ var castProps = map[string]map[string]bool{
 	"DateTimeAttributeMetadata":            setOf("Format", "DateTimeBehavior"),
 	"PicklistAttributeMetadata":            setOf("DefaultFormValue"),
 	"MultiSelectPicklistAttributeMetadata": setOf("DefaultFormValue"),
+	"StateAttributeMetadata":               setOf("DefaultFormValue"),
+	"StatusAttributeMetadata":              setOf("DefaultFormValue"),
 	"UniqueIdentifierAttributeMetadata":    setOf(),
 	"LookupAttributeMetadata":              setOf("Targets"),
 }

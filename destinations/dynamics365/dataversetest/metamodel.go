@@ -177,7 +177,7 @@ func columnMeta(td *tableDef, a *Attribute, base func(name, typ, typeName string
 		set("DateTimeAttributeMetadata", "DateTime", "DateTimeType")
 		m.props["Format"], m.props["DateTimeBehavior"] = "DateAndTime", map[string]any{"Value": a.Behavior}
 	case TypeChoice:
-		set("PicklistAttributeMetadata", "Picklist", "PicklistType")
+		setChoice(a.Name, set)
 		m.props["DefaultFormValue"] = -1
 	case TypeMultiChoice:
 		set("MultiSelectPicklistAttributeMetadata", "Virtual", "MultiSelectPicklistType")
@@ -186,9 +186,27 @@ func columnMeta(td *tableDef, a *Attribute, base func(name, typ, typeName string
 		set("UniqueIdentifierAttributeMetadata", "Uniqueidentifier", "UniqueidentifierType")
 	}
 	for _, o := range a.Options {
-		m.options = append(m.options, map[string]any{"Value": o.Value, "Label": label(o.Label)})
+		opt := map[string]any{"Value": o.Value, "Label": label(o.Label)}
+		if o.State != nil {
+			opt["State"] = *o.State
+		}
+		m.options = append(m.options, opt)
 	}
 	return m
+}
+
+// setChoice sets a choice column's cast: statecode and statuscode are the
+// State and Status attributes every Dataverse table names so, the others
+// Picklists.
+func setChoice(name string, set func(cast, typ, typeName string)) {
+	switch name {
+	case "statecode":
+		set("StateAttributeMetadata", "State", "StateType")
+	case "statuscode":
+		set("StatusAttributeMetadata", "Status", "StatusType")
+	default:
+		set("PicklistAttributeMetadata", "Picklist", "PicklistType")
+	}
 }
 
 // lookupAttributes lists the table's lookup attributes once each, in model

@@ -73,7 +73,10 @@ func optionSet(a attrMeta) map[string]any {
 		os["FalseOption"] = map[string]any{"Value": 0, "Label": label("No")}
 		return os
 	}
-	os["OptionSetType"] = "Picklist"
+	os["OptionSetType"] = map[string]string{"StateAttributeMetadata": "State", "StatusAttributeMetadata": "Status"}[a.cast]
+	if os["OptionSetType"] == "" {
+		os["OptionSetType"] = "Picklist"
+	}
 	os["Options"] = append([]any{}, a.options...)
 	return os
 }
@@ -87,7 +90,8 @@ func checkAttrExpand(raw, cast string) *response {
 	}
 	for _, it := range items {
 		ok := (it.name == "OptionSet" || it.name == "GlobalOptionSet") && (cast == "PicklistAttributeMetadata" ||
-			cast == "MultiSelectPicklistAttributeMetadata" || (cast == "BooleanAttributeMetadata" && it.name == "OptionSet"))
+			cast == "MultiSelectPicklistAttributeMetadata" || cast == "StateAttributeMetadata" || cast == "StatusAttributeMetadata" ||
+			(cast == "BooleanAttributeMetadata" && it.name == "OptionSet"))
 		if !ok {
 			typ := cast
 			if typ == "" {

@@ -75,6 +75,10 @@ const (
 type ChoiceOption struct {
 	Label string `yaml:"label"`
 	Value int64  `yaml:"value"`
+	// State is, for an option of a statuscode column, the statecode value
+	// it belongs to (StatusOptionMetadata.State): Dataverse refuses a
+	// statuscode that does not belong to the row's statecode.
+	State *int64 `yaml:"state"`
 }
 
 // Key is an alternate key.

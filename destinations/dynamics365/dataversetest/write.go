@@ -60,6 +60,9 @@ func (s *Server) create(op *operation, td *tableDef, x *tx, body *writeBody, ref
 	now := s.cfg.Now()
 	v := x.nextVersion()
 	r := newRow(id, body.values, v, v, now, now)
+	if bad := settleStatus(td, r, body); bad != nil {
+		return bad
+	}
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}
@@ -88,6 +91,9 @@ func (s *Server) upsert(op *operation, t *target, x *tx, body *writeBody, refs m
 		return bad
 	}
 	r := s.upsertRow(x, t.key, existing, body)
+	if bad := settleStatus(td, r, body); bad != nil {
+		return bad
+	}
 	if bad := keyConflict(data, r); bad != nil {
 		return bad
 	}

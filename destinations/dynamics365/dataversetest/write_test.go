@@ -281,7 +281,7 @@ func TestStoredForms(t *testing.T) {
 	c := newAPIClient(t, s)
 	m := DefaultModel()
 	m.Tables[0].Attributes = append(m.Tables[0].Attributes, Attribute{Name: "new_tags", Type: TypeMultiChoice,
-		Options: []ChoiceOption{{"a", 1}, {"b", 9}, {"c", 3}}}, Attribute{Name: "new_ref", Type: TypeGUID},
+		Options: []ChoiceOption{{Label: "a", Value: 1}, {Label: "b", Value: 9}, {Label: "c", Value: 3}}}, Attribute{Name: "new_ref", Type: TypeGUID},
 		Attribute{Name: "new_notes", Type: TypeMemo})
 	s2 := newTestServer(t, WithModel(m))
 	c2 := newAPIClient(t, s2)
