@@ -69,6 +69,37 @@ func TestReadSecretFilesReportsChanges(t *testing.T) {
 	}
 }
 
+// TestReadSecretFilesAllOrNone: when one file cannot be read (a rotation
+// half done), no secret is replaced, so the change of another file is still
+// reported by the next read that succeeds and the pipeline is rebuilt with
+// it (a replaced secret reported "unchanged" would keep the old key in use).
+func TestReadSecretFilesAllOrNone(t *testing.T) {
+	dir := t.TempDir()
+	key, sec := filepath.Join(dir, "key"), filepath.Join(dir, "secret")
+	writeSecret(t, key, "sk_old")
+	writeSecret(t, sec, "client-old")
+	c := config{Numora: numoraConfig{APIKeyFile: key}, Dynamics: dynamicsConfig{ClientSecretFile: sec}}
+	if _, err := c.readSecretFiles(); err != nil {
+		t.Fatal(err)
+	}
+	writeSecret(t, key, "sk_new")
+	if err := os.Remove(sec); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := c.readSecretFiles(); err == nil || changed {
+		t.Fatalf("changed %v, %v; want an error naming AZURE_CLIENT_SECRET_FILE", changed, err)
+	}
+	if got := c.Numora.APIKey.Reveal(); got != "sk_old" {
+		t.Errorf("after a failed read the key is %q, want the old one kept", got)
+	}
+	writeSecret(t, sec, "client-new")
+	changed, err := c.readSecretFiles()
+	if err != nil || !changed || c.Numora.APIKey.Reveal() != "sk_new" || c.Dynamics.ClientSecret.Reveal() != "client-new" {
+		t.Errorf("changed %v, %v, key %q, secret %q; want both new and a change reported", changed, err,
+			c.Numora.APIKey.Reveal(), c.Dynamics.ClientSecret.Reveal())
+	}
+}
+
 func TestSecretGivenTwiceIsRefused(t *testing.T) {
 	c := config{Numora: numoraConfig{APIKey: secret.New("sk_env"), APIKeyFile: "/run/secrets/numora"}}
 	err := c.checkSecretFiles()
