@@ -153,6 +153,42 @@ func TestE2ESecretsFromFiles(t *testing.T) {
 	}
 }
 
+// TestE2EClientSecretReplacedWhileLooping: the client secret in
+// AZURE_CLIENT_SECRET_FILE is refused (it expired); once the file holds the
+// new one, the next pass of the same process signs in with it and delivers,
+// with no restart.
+func TestE2EClientSecretReplacedWhileLooping(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	secretFile := filepath.Join(e.dir, "client-secret")
+	const expired = "expired-client-secret-e2e-rotation"
+	writeSecret(t, secretFile, expired+"\n")
+	e.secrets = append(e.secrets, expired)
+	env := slices.DeleteFunc(slices.Clone(e.env), func(v string) bool { return strings.HasPrefix(v, "AZURE_CLIENT_SECRET=") })
+	env = append(env, "AZURE_CLIENT_SECRET_FILE="+secretFile)
+
+	refused, reloaded := false, false
+	r := e.runWatching(t, env, func(line string) bool {
+		reloaded = reloaded || strings.Contains(line, "a secret file changed")
+		if !strings.Contains(line, `"msg":"run finished"`) {
+			return false
+		}
+		if !refused {
+			refused = strings.Contains(line, "AADSTS7000215") && strings.Contains(line, `"delivered":0`)
+			writeSecret(t, secretFile, e.sb.dv.ClientSecret)
+			return false
+		}
+		return true
+	}, "run", "--interval", "1s", "--log-format", "json")
+	e.noSecrets(t, r.stdout+r.stderr)
+	if !refused || !reloaded || r.code != exitSIGTERM || !strings.Contains(r.stdout, "delivered 21") {
+		t.Fatalf("want a first pass refused (AADSTS7000215), then the new secret read and 21 documents delivered "+
+			"by the same process (refused %v, reloaded %v): %v", refused, reloaded, r)
+	}
+	if n := len(e.sb.numora.OutboxIDs()); n != 0 {
+		t.Errorf("%d documents still in the outbox", n)
+	}
+}
+
 // writeSecret replaces a secret file at once, as Kubernetes and systemd do.
 func writeSecret(t *testing.T, path, v string) {
 	t.Helper()
