@@ -76,19 +76,22 @@ func TestE2ECheckSignInFailures(t *testing.T) {
 }
 
 // TestE2ECheckDebugShowsEntrasDescription: --log-level debug logs Entra
-// ID's whole error_description, which the FAIL line leaves out.
+// ID's whole error_description, in check and in run, which the FAIL line
+// and the summary leave out.
 func TestE2ECheckDebugShowsEntrasDescription(t *testing.T) {
 	e := newE2E(t, func(seeded) bool { return false })
 	e.sb.dv.SetTokenRefusal(dataversetest.RefuseExpiredSecret)
-	r := e.run(t, nil, "check", "--log-level", "debug", "--log-format", "json")
-	for _, w := range []string{`"msg":"dynamics365: sign-in failed"`, `"aadsts":7000222`,
-		`consider using certificate credentials for added security: https://aka.ms/certCreds.\r\nTrace ID: `, `"correlation_id":"`} {
-		if !strings.Contains(r.stderr, w) {
-			t.Errorf("debug log lacks %q:\n%s", w, r.stderr)
+	for _, cmd := range []string{"check", "run"} {
+		r := e.run(t, nil, cmd, "--log-level", "debug", "--log-format", "json")
+		for _, w := range []string{`"msg":"dynamics365: sign-in failed"`, `"aadsts":7000222`,
+			`consider using certificate credentials for added security: https://aka.ms/certCreds.\r\nTrace ID: `, `"correlation_id":"`} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: debug log lacks %q:\n%s", cmd, w, r.stderr)
+			}
 		}
-	}
-	if strings.Contains(r.stdout, "Trace ID") {
-		t.Errorf("the FAIL line carries Entra's whole description:\n%s", r.stdout)
+		if r.code != exitUnavailable || strings.Contains(r.stdout, "Trace ID") || !strings.Contains(r.stdout, "(AADSTS7000222): the client secret has expired") {
+			t.Errorf("%s: want exit 3 and the one-line reason on stdout, not Entra's whole description:\n%v", cmd, r)
+		}
 	}
 }
 
