@@ -144,7 +144,7 @@ func TestE2ECheckFailLinesNameTheStep(t *testing.T) {
 			[]string{"FAIL  Dataverse " + e.sb.dv.URL + ": signed in to Entra ID, but WhoAmI failed",
 				"a token was issued but Dataverse refused it (HTTP 403): is client id"}},
 		{"API key refused", nil, []string{"NUMORA_API_KEY=sk_refused_check_e2e"},
-			[]string{"FAIL  Numora " + e.sb.numora.URL + ": API key refused (HTTP 401): set NUMORA_API_KEY",
+			[]string{"FAIL  Numora " + e.sb.numora.URL + ": API key refused (HTTP 401): set NUMORA_API_KEY (or the file NUMORA_API_KEY_FILE names)",
 				"ok    Dataverse " + e.sb.dv.URL + ": signed in to Entra ID, WhoAmI answered"}},
 		{"Numora unreachable", nil, []string{"NUMORA_BASE_URL=" + closed},
 			[]string{"FAIL  Numora " + closed + ": unreachable", "connection refused"}},
