@@ -29,6 +29,7 @@ check_cron() {
 printf '%s\n' "$NUMORA_BASE_URL $NUMORA_API_KEY_FILE $AZURE_CLIENT_SECRET_FILE $*" >"$STUB_ARGS"
 echo "connector output goes to the log"
 [ "$STUB_CODE" = hang ] && exec sleep 600
+[ "$STUB_CODE" = stubborn ] && { trap '' TERM; exec sleep 600; }
 exit "$STUB_CODE"
 STUB
   chmod 0755 "$d/stub"
@@ -36,7 +37,7 @@ STUB
     NUMORA_CONNECTOR_LOG=$d/log/connector.log STUB_ARGS=$d/args
   local cron=$root/deploy/numora-connector-cron
   while read -r code want_exit want_out; do
-    out=$(STUB_CODE=$code NUMORA_CONNECTOR_TIME_LIMIT=0.5s "$cron" 2>&1) && got_exit=0 || got_exit=$?
+    out=$(STUB_CODE=$code NUMORA_CONNECTOR_TIME_LIMIT=0.5s NUMORA_CONNECTOR_KILL_AFTER=0.5s "$cron" 2>&1) && got_exit=0 || got_exit=$?
     if [ "$got_exit" != "$want_exit" ]; then
       fail "cron: connector exit $code: script exit $got_exit, want $want_exit"
     elif [ "$want_out" = - ] && [ -n "$out" ]; then
@@ -54,6 +55,7 @@ STUB
 3 3 unreachable, or credentials refused
 143 143 stopped by a signal
 hang 124 ran longer than 0.5s and was stopped
+stubborn 137 ran longer than 0.5s and was killed
 CASES
   local want="https://api.numora.example $d/conf/credentials/numora-api-key $d/conf/credentials/azure-client-secret run --log-format json --summary-json $d/state/last-run.json"
   [ "$(cat "$d/args")" = "$want" ] && pass || fail "cron: the connector got: $(cat "$d/args"); want: $want"
@@ -68,6 +70,12 @@ CASES
   else
     fail "cron: lock held: exit $got_exit, output: $out"
   fi
+  # The state directory gone: flock cannot open the lock (exit 66), said so.
+  mv "$d/state" "$d/state.away"
+  out=$(STUB_CODE=0 "$cron" 2>&1) && got_exit=0 || got_exit=$?
+  [ "$got_exit" = 66 ] && [[ "$out" == *"cannot open the lock $d/state/lock"* ]] && pass ||
+    fail "cron: no state directory: exit $got_exit, output: $out"
+  mv "$d/state.away" "$d/state"
   rm "$d/conf/env"
   out=$(STUB_CODE=0 "$cron" 2>&1) && got_exit=0 || got_exit=$?
   [ "$got_exit" = 2 ] && [[ "$out" == *"cannot read $d/conf/env"* ]] && pass ||

@@ -67,7 +67,14 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b := &bench{stdout: os.Stdout, stderr: os.Stderr, stderrTTY: term.IsTerminal(int(os.Stderr.Fd()))}
+	b := &bench{stdout: os.Stdout, stderr: os.Stderr, stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		stderrWidth: func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		}}
 	code := b.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -77,6 +84,7 @@ func main() {
 type bench struct {
 	stdout, stderr io.Writer
 	stderrTTY      bool
+	stderrWidth    func() int // the terminal's columns, 0 when unknown; nil: unknown
 }
 
 // benchOptions are the command's settings.
@@ -105,6 +113,7 @@ func (b *bench) run(ctx context.Context, args []string) int {
 		return code
 	}
 	p := newProgress(b.stderr, b.stderrTTY)
+	p.width = b.stderrWidth
 	stopProgress := p.redraw(ctx, 200*time.Millisecond)
 	defer stopProgress()
 	fail := func(err error) int {

@@ -13,9 +13,10 @@ import (
 // documents delivered so far, the rate and the time. Elsewhere (CI logs,
 // a file) it prints a plain line when each step starts and ends.
 type progress struct {
-	w   io.Writer
-	tty bool
-	now func() time.Time
+	w     io.Writer
+	tty   bool
+	now   func() time.Time
+	width func() int // the terminal's columns at each redraw; nil or 0: no limit
 
 	mu    sync.Mutex
 	step  string     // "open", "limited", "sequential"; "" between steps
@@ -81,9 +82,30 @@ func (p *progress) drawLocked() {
 	if s := elapsed.Seconds(); s > 0 {
 		rate = fmt.Sprintf(" · %.0f/s", float64(n)/s)
 	}
-	fmt.Fprintf(p.w, "%snumora-bench: %s · %d of %d documents delivered%s · %v", clearLine, p.step, n, p.total,
+	line := fmt.Sprintf("numora-bench: %s · %d of %d documents delivered%s · %v", p.step, n, p.total,
 		rate, elapsed.Truncate(time.Second))
+	fmt.Fprint(p.w, clearLine+fitWidth(line, p.columns()))
 	p.shown = true
+}
+
+func (p *progress) columns() int {
+	if p.width == nil {
+		return 0
+	}
+	return p.width()
+}
+
+// fitWidth cuts line to fewer than width columns, ending in "…" (a line
+// that wraps cannot be cleared and redrawn in place); width <= 0: no limit.
+func fitWidth(line string, width int) string {
+	r := []rune(line)
+	if width <= 0 || len(r) < width {
+		return line
+	}
+	if width < 2 {
+		return ""
+	}
+	return string(r[:width-2]) + "…"
 }
 
 func (p *progress) clearLocked() {

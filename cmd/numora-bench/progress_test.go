@@ -70,3 +70,16 @@ func TestProgressStopClears(t *testing.T) {
 		t.Errorf("stderr %q: want the line drawn, then cleared once and not redrawn", got)
 	}
 }
+
+// TestProgressFitsTheTerminal: the status line stays on one row of a
+// narrow terminal, so clearing it before a redraw removes all of it.
+func TestProgressFitsTheTerminal(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out, true)
+	p.width = func() int { return 40 }
+	p.begin("sequential", 50000, func() int { return 12345 })
+	line := out.String()[strings.LastIndex(out.String(), clearLine)+len(clearLine):]
+	if n := len([]rune(line)); n >= 40 || !strings.HasPrefix(line, "numora-bench: sequential · 12345") || !strings.HasSuffix(line, "…") {
+		t.Errorf("on 40 columns: %q (%d)", line, n)
+	}
+}

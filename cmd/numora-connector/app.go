@@ -18,6 +18,7 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	stderrTTY      bool
+	stderrWidth    func() int  // the terminal's columns, 0 when unknown (nil: unknown)
 	line           *statusLine // the progress line on a terminal stderr
 	// observers are added to the connector's (the --metrics-file writer).
 	observers []connector.Observer

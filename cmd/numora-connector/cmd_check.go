@@ -73,7 +73,7 @@ func numoraStep(err error) string {
 	var dec *numora.DecodeError
 	switch {
 	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusForbidden):
-		return fmt.Sprintf("API key refused (HTTP %d): set NUMORA_API_KEY to a key of this Numora account", api.StatusCode)
+		return fmt.Sprintf("API key refused (HTTP %d): set NUMORA_API_KEY (or the file NUMORA_API_KEY_FILE names) to a key of this Numora account", api.StatusCode)
 	case errors.As(err, &api):
 		return fmt.Sprintf("reading the outbox failed (HTTP %d)", api.StatusCode)
 	case errors.As(err, &dec):

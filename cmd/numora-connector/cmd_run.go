@@ -151,7 +151,7 @@ func (a *app) newConnector(cfg *config, log *slog.Logger, src connector.Source, 
 	var pr *progress
 	if a.stderrTTY {
 		a.errWriter()
-		pr = newProgress(a.line)
+		pr = newProgress(a.line, a.stderrWidth)
 		obs = append(obs, pr)
 	}
 	obs = append(obs, a.observers...)

@@ -204,6 +204,12 @@ func (e *e2e) runUntilSignalled(t *testing.T, trigger string, args ...string) (r
 // for the process, killing it after two minutes.
 func (e *e2e) runWatching(t *testing.T, env []string, watch func(line string) (stop bool), args ...string) result {
 	t.Helper()
+	return e.runSignalled(t, env, syscall.SIGTERM, watch, args...)
+}
+
+// runSignalled is runWatching sending sig.
+func (e *e2e) runSignalled(t *testing.T, env []string, sig syscall.Signal, watch func(line string) (stop bool), args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
@@ -224,7 +230,7 @@ func (e *e2e) runWatching(t *testing.T, env []string, watch func(line string) (s
 		stderr.WriteString(sc.Text() + "\n")
 		if !stopped && watch(sc.Text()) {
 			stopped = true
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -192,20 +192,42 @@ func TestE2ESandbox(t *testing.T) {
 }
 
 // TestE2EDryRunPredictsTheRun: on the sandbox's documents a dry run comes
-// to the same counts as the real run after it (it runs the lookups, and
-// checks values against the columns' metadata), and never logs a delivery.
+// to the same counts as the real run after it, and the same outcome and
+// error code for each document (it runs the lookups, and checks values
+// against the columns' metadata: the invoice number Dataverse refuses is
+// predicted), says "would deliver / would skip / would fail", and never
+// logs a delivery.
 func TestE2EDryRunPredictsTheRun(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
 	dryPath := filepath.Join(e.dir, "dry.json")
 	dry := e.run(t, nil, "run", "--dry-run", "--log-format", "json", "--summary-json", dryPath)
-	if strings.Contains(dry.stderr, `"msg":"document delivered"`) || !strings.Contains(dry.stderr, "would be delivered") {
+	for _, w := range []string{"would be delivered", "would be skipped", "would fail"} {
+		if !strings.Contains(dry.stderr, "dry run: document "+w) {
+			t.Errorf("the dry run's log never says %q", w)
+		}
+	}
+	if strings.Contains(dry.stderr, `"msg":"document delivered"`) || !strings.Contains(dry.stdout, "would deliver") {
 		t.Errorf("a dry run logs what would happen, never a delivery:\n%s", dry.stderr)
 	}
 	real := e.run(t, nil, "run", "--summary-json", e.summaryPath())
-	got, want := readSummary(t, dryPath).Counts, readSummary(t, e.summaryPath()).Counts
+	drySum, realSum := readSummary(t, dryPath), readSummary(t, e.summaryPath())
+	got, want := drySum.Counts, realSum.Counts
 	got.Written, want.Written = 0, 0
-	if got != want {
-		t.Errorf("dry run counts %+v, real run %+v\n--- dry\n%s\n--- real\n%s", got, want, dry.stdout, real.stdout)
+	if got != want || dry.code != real.code {
+		t.Errorf("dry run counts %+v (exit %d), real run %+v (exit %d)\n--- dry\n%s\n--- real\n%s", got, dry.code,
+			want, real.code, dry.stdout, real.stdout)
+	}
+	predicted := map[string]string{}
+	for _, en := range drySum.Entries {
+		predicted[en.DocumentID] = string(en.Outcome) + " " + en.ErrorCode
+	}
+	for _, en := range realSum.Entries {
+		if p, w := predicted[en.DocumentID], string(en.Outcome)+" "+en.ErrorCode; p != w {
+			t.Errorf("%s: the dry run predicted %q, the run did %q", en.DocumentID, p, w)
+		}
+	}
+	if len(realSum.Entries) != len(drySum.Entries) || len(realSum.Entries) != len(e.sb.docs) {
+		t.Errorf("%d entries in the dry run, %d in the run, %d documents", len(drySum.Entries), len(realSum.Entries), len(e.sb.docs))
 	}
 }

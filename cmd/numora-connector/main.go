@@ -21,6 +21,13 @@ func main() {
 		stderr:    os.Stderr,
 		getenv:    os.Getenv,
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		stderrWidth: func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		},
 	}
 	code := signalExitCode(ctx, a.main(ctx, os.Args[1:]))
 	stop()

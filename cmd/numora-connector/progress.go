@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/numora/numora-connector/connector"
 )
@@ -20,6 +20,7 @@ type progress struct {
 	line  *statusLine
 	snap  func() connector.Progress // set once the connector exists
 	now   func() time.Time
+	width func() int    // the terminal's columns, 0 when unknown
 	delay time.Duration // no line for passes shorter than this
 	every time.Duration // redraw period
 
@@ -27,8 +28,13 @@ type progress struct {
 	drawn      bool
 }
 
-func newProgress(line *statusLine) *progress {
-	return &progress{line: line, now: time.Now, delay: 2 * time.Second, every: 250 * time.Millisecond}
+// newProgress draws on line, fitting it to width() columns (read at every
+// redraw, so a resized terminal is followed; nil or 0: no limit).
+func newProgress(line *statusLine, width func() int) *progress {
+	if width == nil {
+		width = func() int { return 0 }
+	}
+	return &progress{line: line, now: time.Now, width: width, delay: 2 * time.Second, every: 250 * time.Millisecond}
 }
 
 // Start begins redrawing the line every p.every (once the pass has lasted
@@ -60,7 +66,7 @@ func (p *progress) draw(start time.Time) {
 	if !s.Running {
 		return
 	}
-	p.line.set(progressLine(s, p.now()))
+	p.line.set(fitLine(progressLines(s, p.now()), p.width()))
 	p.drawn = true
 }
 
@@ -79,30 +85,72 @@ func (p *progress) Finish(*connector.Summary) {
 	}
 }
 
-// progressLine is the status line for snapshot s at now.
+// progressLine is the full status line for snapshot s at now.
 func progressLine(s connector.Progress, now time.Time) string {
+	return progressLines(s, now)[0]
+}
+
+// progressLines are the status line for snapshot s at now, from the full
+// line to the shortest: a line longer than the terminal is wide would wrap,
+// and clearing it would then leave its first rows on the screen at every
+// redraw. Each variant keeps what matters most: the outcomes, in flight,
+// the rate, elapsed, and a throttle pause.
+func progressLines(s connector.Progress, now time.Time) []string {
 	elapsed := now.Sub(s.StartedAt)
 	c := s.Counts
-	done := c.Seen
-	delivered := "delivered"
+	done, delivered, rehearsed := c.Seen, "delivered", "done"
 	if s.Mode == connector.ModeDryRun {
-		delivered = "would deliver"
+		delivered, rehearsed = "would deliver", "rehearsed"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s ", spinner(int(elapsed/(250*time.Millisecond))))
+	head := spinner(int(elapsed/(250*time.Millisecond))) + " "
+	where := ""
 	if s.Pages > 0 {
-		fmt.Fprintf(&b, "%d page(s) · ", s.Pages)
+		where = fmt.Sprintf("%d page(s) · ", s.Pages)
 	}
-	fmt.Fprintf(&b, "%d read · %d done: %d %s, %d skipped, %d failed, %d left for retry · %d in flight",
-		s.Read, done, c.Delivered, delivered, c.Skipped, c.Failed, c.LeftForRetry, s.InFlight)
+	where += fmt.Sprintf("%d read · ", s.Read)
+	counts := fmt.Sprintf("%d done: %d %s, %d skipped, %d failed, %d left for retry", done, c.Delivered, delivered,
+		c.Skipped, c.Failed, c.LeftForRetry)
+	short := fmt.Sprintf("%d %s: %d ok, %d skip, %d fail, %d retry", done, rehearsed, c.Delivered, c.Skipped,
+		c.Failed, c.LeftForRetry)
+	inFlight, rate, took := fmt.Sprintf(" · %d in flight", s.InFlight), "", fmt.Sprintf(" · %s", elapsed.Round(time.Second))
 	if secs := elapsed.Seconds(); secs > 0 {
-		fmt.Fprintf(&b, " · %.1f/s", float64(done)/secs)
+		rate = fmt.Sprintf(" · %.1f/s", float64(done)/secs)
 	}
-	fmt.Fprintf(&b, " · %s", elapsed.Round(time.Second))
+	tail := inFlight + rate + took
+	pause, shortPause := "", ""
 	if s.Paused > 0 {
-		fmt.Fprintf(&b, " · paused %s: Dataverse asked to wait", s.Paused.Round(time.Second))
+		shortPause = fmt.Sprintf(" · paused %s", s.Paused.Round(time.Second))
+		pause = shortPause + ": Dataverse asked to wait"
 	}
-	return b.String()
+	return []string{
+		head + where + counts + tail + pause,
+		head + counts + tail + pause,
+		head + short + tail + pause,
+		head + short + tail + shortPause,
+		head + short + inFlight + took + shortPause,
+		head + short + took + shortPause,
+		head + fmt.Sprintf("%d %s · %d fail%s", done, rehearsed, c.Failed, shortPause),
+	}
+}
+
+// fitLine returns the first of lines that fits in width columns (one
+// column kept free: a terminal may wrap a line that fills its last
+// column), else the last one cut to fit, ending in "…". A width of 0 or
+// less means no limit.
+func fitLine(lines []string, width int) string {
+	if width <= 0 {
+		return lines[0]
+	}
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) < width {
+			return l
+		}
+	}
+	r := []rune(lines[len(lines)-1])
+	if width < 2 {
+		return ""
+	}
+	return string(r[:width-2]) + "…"
 }
 
 func spinner(i int) string {

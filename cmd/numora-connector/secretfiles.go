@@ -39,10 +39,14 @@ func (c *config) checkSecretFiles() error {
 // readSecretFiles reads the secrets that come from files into c and
 // reports whether any of them changed since the last read. A file's
 // surrounding white space (the newline editors and `echo` add) is dropped;
-// an empty file is an error. Errors name the variable and the file, never
-// the contents.
+// an empty file is an error. All files are read before any secret is
+// replaced: when one cannot be read (in the middle of a rotation, say), c
+// keeps every secret it had, so the next read still sees the others'
+// change. Errors name the variable and the file, never the contents.
 func (c *config) readSecretFiles() (changed bool, err error) {
-	for _, f := range c.secretFiles() {
+	files := c.secretFiles()
+	values := make([]string, len(files))
+	for i, f := range files {
 		if f.path == "" {
 			continue
 		}
@@ -50,12 +54,13 @@ func (c *config) readSecretFiles() (changed bool, err error) {
 		if err != nil {
 			return false, &usageError{msg: fmt.Sprintf("%s: %v", f.env, err)}
 		}
-		v := string(bytes.TrimSpace(data))
-		if v == "" {
+		if values[i] = string(bytes.TrimSpace(data)); values[i] == "" {
 			return false, &usageError{msg: fmt.Sprintf("%s: %s is empty", f.env, f.path)}
 		}
-		if f.dst.Reveal() != v {
-			*f.dst, changed = secret.New(v), true
+	}
+	for i, f := range files {
+		if f.path != "" && f.dst.Reveal() != values[i] {
+			*f.dst, changed = secret.New(values[i]), true
 		}
 	}
 	return changed, nil

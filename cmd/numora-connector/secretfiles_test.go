@@ -69,6 +69,37 @@ func TestReadSecretFilesReportsChanges(t *testing.T) {
 	}
 }
 
+// TestReadSecretFilesAllOrNone: when one file cannot be read (a rotation
+// half done), no secret is replaced, so the change of another file is still
+// reported by the next read that succeeds and the pipeline is rebuilt with
+// it (a replaced secret reported "unchanged" would keep the old key in use).
+func TestReadSecretFilesAllOrNone(t *testing.T) {
+	dir := t.TempDir()
+	key, sec := filepath.Join(dir, "key"), filepath.Join(dir, "secret")
+	writeSecret(t, key, "sk_old")
+	writeSecret(t, sec, "client-old")
+	c := config{Numora: numoraConfig{APIKeyFile: key}, Dynamics: dynamicsConfig{ClientSecretFile: sec}}
+	if _, err := c.readSecretFiles(); err != nil {
+		t.Fatal(err)
+	}
+	writeSecret(t, key, "sk_new")
+	if err := os.Remove(sec); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := c.readSecretFiles(); err == nil || changed {
+		t.Fatalf("changed %v, %v; want an error naming AZURE_CLIENT_SECRET_FILE", changed, err)
+	}
+	if got := c.Numora.APIKey.Reveal(); got != "sk_old" {
+		t.Errorf("after a failed read the key is %q, want the old one kept", got)
+	}
+	writeSecret(t, sec, "client-new")
+	changed, err := c.readSecretFiles()
+	if err != nil || !changed || c.Numora.APIKey.Reveal() != "sk_new" || c.Dynamics.ClientSecret.Reveal() != "client-new" {
+		t.Errorf("changed %v, %v, key %q, secret %q; want both new and a change reported", changed, err,
+			c.Numora.APIKey.Reveal(), c.Dynamics.ClientSecret.Reveal())
+	}
+}
+
 func TestSecretGivenTwiceIsRefused(t *testing.T) {
 	c := config{Numora: numoraConfig{APIKey: secret.New("sk_env"), APIKeyFile: "/run/secrets/numora"}}
 	err := c.checkSecretFiles()
@@ -119,6 +150,42 @@ func TestE2ESecretsFromFiles(t *testing.T) {
 	}
 	for _, id := range e.sb.numora.OutboxIDs() {
 		t.Errorf("%s is still in the outbox", id)
+	}
+}
+
+// TestE2EClientSecretReplacedWhileLooping: the client secret in
+// AZURE_CLIENT_SECRET_FILE is refused (it expired); once the file holds the
+// new one, the next pass of the same process signs in with it and delivers,
+// with no restart.
+func TestE2EClientSecretReplacedWhileLooping(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	secretFile := filepath.Join(e.dir, "client-secret")
+	const expired = "expired-client-secret-e2e-rotation"
+	writeSecret(t, secretFile, expired+"\n")
+	e.secrets = append(e.secrets, expired)
+	env := slices.DeleteFunc(slices.Clone(e.env), func(v string) bool { return strings.HasPrefix(v, "AZURE_CLIENT_SECRET=") })
+	env = append(env, "AZURE_CLIENT_SECRET_FILE="+secretFile)
+
+	refused, reloaded := false, false
+	r := e.runWatching(t, env, func(line string) bool {
+		reloaded = reloaded || strings.Contains(line, "a secret file changed")
+		if !strings.Contains(line, `"msg":"run finished"`) {
+			return false
+		}
+		if !refused {
+			refused = strings.Contains(line, "AADSTS7000215") && strings.Contains(line, `"delivered":0`)
+			writeSecret(t, secretFile, e.sb.dv.ClientSecret)
+			return false
+		}
+		return true
+	}, "run", "--interval", "1s", "--log-format", "json")
+	e.noSecrets(t, r.stdout+r.stderr)
+	if !refused || !reloaded || r.code != exitSIGTERM || !strings.Contains(r.stdout, "delivered 21") {
+		t.Fatalf("want a first pass refused (AADSTS7000215), then the new secret read and 21 documents delivered "+
+			"by the same process (refused %v, reloaded %v): %v", refused, reloaded, r)
+	}
+	if n := len(e.sb.numora.OutboxIDs()); n != 0 {
+		t.Errorf("%d documents still in the outbox", n)
 	}
 }
 

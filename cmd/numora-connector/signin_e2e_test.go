@@ -76,19 +76,22 @@ func TestE2ECheckSignInFailures(t *testing.T) {
 }
 
 // TestE2ECheckDebugShowsEntrasDescription: --log-level debug logs Entra
-// ID's whole error_description, which the FAIL line leaves out.
+// ID's whole error_description, in check and in run, which the FAIL line
+// and the summary leave out.
 func TestE2ECheckDebugShowsEntrasDescription(t *testing.T) {
 	e := newE2E(t, func(seeded) bool { return false })
 	e.sb.dv.SetTokenRefusal(dataversetest.RefuseExpiredSecret)
-	r := e.run(t, nil, "check", "--log-level", "debug", "--log-format", "json")
-	for _, w := range []string{`"msg":"dynamics365: sign-in failed"`, `"aadsts":7000222`,
-		`consider using certificate credentials for added security: https://aka.ms/certCreds.\r\nTrace ID: `, `"correlation_id":"`} {
-		if !strings.Contains(r.stderr, w) {
-			t.Errorf("debug log lacks %q:\n%s", w, r.stderr)
+	for _, cmd := range []string{"check", "run"} {
+		r := e.run(t, nil, cmd, "--log-level", "debug", "--log-format", "json")
+		for _, w := range []string{`"msg":"dynamics365: sign-in failed"`, `"aadsts":7000222`,
+			`consider using certificate credentials for added security: https://aka.ms/certCreds.\r\nTrace ID: `, `"correlation_id":"`} {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: debug log lacks %q:\n%s", cmd, w, r.stderr)
+			}
 		}
-	}
-	if strings.Contains(r.stdout, "Trace ID") {
-		t.Errorf("the FAIL line carries Entra's whole description:\n%s", r.stdout)
+		if r.code != exitUnavailable || strings.Contains(r.stdout, "Trace ID") || !strings.Contains(r.stdout, "(AADSTS7000222): the client secret has expired") {
+			t.Errorf("%s: want exit 3 and the one-line reason on stdout, not Entra's whole description:\n%v", cmd, r)
+		}
 	}
 }
 
@@ -113,6 +116,60 @@ func TestE2ECheckMissingCredentialNamesTheVariable(t *testing.T) {
 	}
 	if r := e.run(t, nil, "check"); r.code != exitOK || !strings.Contains(r.stdout, "signed in to Entra ID, WhoAmI answered") {
 		t.Errorf("good check: %v", r)
+	}
+}
+
+// TestE2ECheckFailLinesNameTheStep: each FAIL line names the step that
+// failed (never the success wording, "WhoAmI answered"), and the line under
+// it what to do; exit 3 for a service that refused or did not answer.
+func TestE2ECheckFailLinesNameTheStep(t *testing.T) {
+	e := newE2E(t, func(seeded) bool { return false })
+	e.secrets = append(e.secrets, "sk_refused_check_e2e")
+	if err := os.WriteFile(filepath.Join(e.dir, "connector.yaml"), []byte("numora:\n  retry:\n    max_attempts: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	tests := []struct {
+		name  string
+		fault *dataversetest.Fault
+		env   []string
+		want  []string
+	}{
+		{"WhoAmI refused", &dataversetest.Fault{Kind: dataversetest.FaultStatus, Path: "WhoAmI", Status: 403}, nil,
+			[]string{"FAIL  Dataverse " + e.sb.dv.URL + ": signed in to Entra ID, but WhoAmI failed",
+				"a token was issued but Dataverse refused it (HTTP 403): is client id"}},
+		{"API key refused", nil, []string{"NUMORA_API_KEY=sk_refused_check_e2e"},
+			[]string{"FAIL  Numora " + e.sb.numora.URL + ": API key refused (HTTP 401): set NUMORA_API_KEY (or the file NUMORA_API_KEY_FILE names)",
+				"ok    Dataverse " + e.sb.dv.URL + ": signed in to Entra ID, WhoAmI answered"}},
+		{"Numora unreachable", nil, []string{"NUMORA_BASE_URL=" + closed},
+			[]string{"FAIL  Numora " + closed + ": unreachable", "connection refused"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.fault != nil {
+				e.sb.dv.AddFault(*tt.fault)
+				defer e.sb.dv.ClearFaults()
+			}
+			r := e.run(t, tt.env, "check")
+			if r.code != exitUnavailable {
+				t.Errorf("exit %d, want 3", r.code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, line := range strings.Split(r.stdout, "\n") {
+				if strings.HasPrefix(line, "FAIL") && (strings.Contains(line, "answered") || strings.Contains(line, "accepted")) {
+					t.Errorf("a FAIL line in the success wording: %q", line)
+				}
+			}
+		})
 	}
 }
 

@@ -15,11 +15,11 @@ type explanation func(f signInFacts) (problem, fix string)
 var aadstsExplanations = map[int]explanation{
 	7000215: func(f signInFacts) (string, string) {
 		return "the client secret is wrong" + forApp(f),
-			"set AZURE_CLIENT_SECRET to the secret's Value from the app registration's Certificates & secrets (not its Secret ID); if it has expired, create a new one"
+			"set AZURE_CLIENT_SECRET (or the file AZURE_CLIENT_SECRET_FILE names) to the secret's Value from the app registration's Certificates & secrets (not its Secret ID); if it has expired, create a new one"
 	},
 	7000222: func(f signInFacts) (string, string) {
 		return "the client secret has expired" + forApp(f),
-			"create a new client secret under the app registration's Certificates & secrets and set AZURE_CLIENT_SECRET to its Value"
+			"create a new client secret under the app registration's Certificates & secrets and set AZURE_CLIENT_SECRET (or the file AZURE_CLIENT_SECRET_FILE names) to its Value"
 	},
 	7000218: func(f signInFacts) (string, string) {
 		return "no client secret or certificate was sent", "set AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"
