@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,6 +104,12 @@ func TestNotifications(t *testing.T) {
 	for k, v := range want {
 		if c[k] != v {
 			t.Errorf("count %s = %d, want %d", k, c[k], v)
+		}
+	}
+	for k := range c { // metrics show Results at 0 from the start: none may be missing
+		endpoint, result, _ := strings.Cut(k, "/")
+		if !slices.Contains(Endpoints(), endpoint) || !slices.Contains(Results(), result) {
+			t.Errorf("counted %s, which Endpoints/Results do not list", k)
 		}
 	}
 }

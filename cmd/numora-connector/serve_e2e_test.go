@@ -67,12 +67,22 @@ func (s *serving) stop(t *testing.T) int {
 	return s.cmd.ProcessState.ExitCode()
 }
 
-// notify posts a signed executor notify for id and returns the status.
+// notify posts body, signed, to path and returns the status.
 func (s *serving) notify(t *testing.T, path, body string) int {
 	t.Helper()
+	return s.notifySigned(t, path, body, "")
+}
+
+// notifySigned posts body to path with the signature header signature
+// (empty: signed with the secret now) and returns the status.
+func (s *serving) notifySigned(t *testing.T, path, body, signature string) int {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, s.url+path, strings.NewReader(body))
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set(webhook.Header, webhook.Sign(webhook.Scheme{}, []byte(webhookSecret), ts, []byte(body)))
+	if signature == "" {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		signature = webhook.Sign(webhook.Scheme{}, []byte(webhookSecret), ts, []byte(body))
+	}
+	req.Header.Set(webhook.Header, signature)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)

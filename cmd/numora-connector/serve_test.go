@@ -84,6 +84,17 @@ func TestE2EServe(t *testing.T) {
 	if code, body := s.get(t, "/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
+	checkFamilies(t, s.scrape(t), servedFamilies)
+	bad := []struct{ result, path, body, signature string }{
+		{"bad_signature", "/numora/executor", executorBody("doc_x"), "t=1,v1=00"},
+		{"bad_body", "/numora/executor", `{"id":"no document"}`, ""},
+		{"bad_body", "/numora/webhooks", `{"type":"document.reviewed","data":`, ""},
+	}
+	for _, b := range bad {
+		if code := s.notifySigned(t, b.path, b.body, b.signature); code/100 != 4 {
+			t.Errorf("%s: POST %s = %d, want 4xx", b.result, b.path, code)
+		}
+	}
 	e.sb.numora.EnableNotify(numoratest.NotifyConfig{ExecutorURL: s.url + "/numora/executor",
 		WebhookURL: s.url + "/numora/webhooks", Secret: []byte(webhookSecret)})
 	src, err := newNumora(&config{Numora: numoraConfig{BaseURL: e.sb.numora.URL, APIKey: secret.New(e.sb.numora.APIKey)}}, logctx.Discard())
@@ -119,6 +130,17 @@ func TestE2EServe(t *testing.T) {
 	}
 	if got := sum(mfs, "numora_connector_dataverse_requests_total", nil); got == 0 {
 		t.Error("dataverse_requests_total = 0")
+	}
+	for result, n := range map[string]float64{"bad_signature": 1, "bad_body": 2} {
+		if got := sum(mfs, "numora_connector_notifications_total", map[string]string{"result": result}); got != n {
+			t.Errorf("notifications %s = %v, want %v", result, got, n)
+		}
+	}
+	attempted := float64(len(e.sb.docs)) - want[connector.Ignored]
+	for _, h := range []string{"numora_connector_delivery_duration_seconds", "numora_connector_notify_to_outcome_seconds"} {
+		if got := histogramCount(mfs, h); got != attempted {
+			t.Errorf("%s observed %v documents, want %v (every one not ignored)", h, got, attempted)
+		}
 	}
 	if code := s.stop(t); code != exitSIGTERM {
 		t.Fatalf("serve exited %d after SIGTERM, want 143:\n%s", code, s.stderr)
