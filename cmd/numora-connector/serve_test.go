@@ -150,7 +150,8 @@ func TestE2EServe(t *testing.T) {
 
 // TestE2EServeDuplicatesAndOrder: while the only worker is held on
 // another document, a burst of notifications for one document (executor
-// notifies, an event and its retry) delivers it once; a late
+// notifies, an event and its retry, a correction before the last) delivers
+// it once, with the state after the last notification; a late
 // document.reviewed for a document Numora has since delivered writes and
 // reports nothing.
 func TestE2EServeDuplicatesAndOrder(t *testing.T) {
@@ -175,8 +176,14 @@ func TestE2EServeDuplicatesAndOrder(t *testing.T) {
 	}
 	<-gate.Arrived() // the worker is reading a's document
 	burst := []string{executorBody(b), reviewedBody("evt_b1", b), executorBody(b), reviewedBody("evt_b1", b),
-		reviewedBody("evt_b2", b), reviewedBody("evt_late", late)}
+		reviewedBody("evt_b2", b), reviewedBody("evt_late", late), "correct", reviewedBody("evt_b3", b)}
 	for i, body := range burst {
+		if body == "correct" { // a reviewer corrects b between its notifications
+			if err := e.sb.numora.Correct(b, "invoice_number", []byte(`"INV-LATEST"`)); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		path := "/numora/executor"
 		if strings.Contains(body, `"type"`) {
 			path = "/numora/webhooks"
@@ -193,7 +200,11 @@ func TestE2EServeDuplicatesAndOrder(t *testing.T) {
 			t.Errorf("%s: %d callbacks, want %d", id, got, n)
 		}
 	}
-	for result, n := range map[string]float64{"accepted": 3, "coalesced": 3, "duplicate": 1} {
+	cb := e.accepted(b)
+	if row, ok := e.sb.dv.Row("new_vendorinvoices", cb[0].ExternalRecordID); !ok || row["new_invoicenumber"] != "INV-LATEST" {
+		t.Errorf("%s: row %v, want new_invoicenumber INV-LATEST (the state after the last notification)", b, row)
+	}
+	for result, n := range map[string]float64{"accepted": 3, "coalesced": 4, "duplicate": 1} {
 		if got := sum(mfs, "numora_connector_notifications_total", map[string]string{"result": result}); got != n {
 			t.Errorf("notifications %s = %v, want %v", result, got, n)
 		}
@@ -202,6 +213,20 @@ func TestE2EServeDuplicatesAndOrder(t *testing.T) {
 		t.Errorf("ignored = %v, want 1 (the late event)", got)
 	}
 	s.stop(t)
+	if !droppedLogged(s.stderr.String(), late) {
+		t.Errorf("no log line saying %s was dropped as no longer deliverable:\n%s", late, s.stderr)
+	}
+}
+
+// droppedLogged reports whether the JSON log has a line for document id
+// saying Numora no longer lists it as deliverable and it was dropped.
+func droppedLogged(log, id string) bool {
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, `"document_id":"`+id+`"`) && strings.Contains(line, "no longer lists it as deliverable; dropped") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestFaultServeKill9 kills serve with SIGKILL right after it answered
