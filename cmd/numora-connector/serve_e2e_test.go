@@ -23,6 +23,7 @@ const webhookSecret = "whsec_e2e_secret"
 type serving struct {
 	cmd    *exec.Cmd
 	url    string // http://127.0.0.1:port
+	queued int    // entries the queue held when serve started
 	lines  chan string
 	done   chan struct{} // closed at stderr's EOF
 	stderr *strings.Builder
@@ -48,9 +49,12 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-s.done; _ = cmd.Wait() })
 	go readLines(pipe, s.stderr, s.lines, s.done)
 	for line := range s.lines {
-		var l struct{ Msg, Listen string }
+		var l struct {
+			Msg, Listen string
+			Queued      int
+		}
 		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving Numora notifications" {
-			s.url = "http://" + l.Listen
+			s.url, s.queued = "http://"+l.Listen, l.Queued
 			return s
 		}
 	}

@@ -238,6 +238,7 @@ func TestFaultServeKill9(t *testing.T) {
 	trials, seed := envInt(t, "SOAK_TRIALS", 2), envInt(t, "SOAK_SEED", 1)
 	rng := rand.New(rand.NewPCG(uint64(seed), 16))
 	want := baselineRows(t)
+	withQueue, resumed := 0, 0
 	for i := range trials {
 		e := newE2E(t, only("delivered"))
 		ids := e.ids()
@@ -254,6 +255,10 @@ func TestFaultServeKill9(t *testing.T) {
 			<-s.done
 			_ = s.cmd.Wait()
 			s = e.startServe(t, queue)
+			resumed += s.queued
+			if s.queued > 0 {
+				withQueue++
+			}
 			for _, id := range ids[k:] {
 				if got := s.notify(t, "/numora/executor", executorBody(id)); got != http.StatusAccepted {
 					t.Fatalf("notify %s = %d", id, got)
@@ -271,7 +276,8 @@ func TestFaultServeKill9(t *testing.T) {
 			s.stop(t)
 		})
 	}
-	t.Logf("reliability serve kill -9: %d trials (seed %d)", trials, seed)
+	t.Logf("reliability serve kill -9: %d trials (seed %d); %d restarted with accepted documents still queued, %d such documents in all, each delivered once in effect",
+		trials, seed, withQueue, resumed)
 }
 
 // baselineRows is what a clean run writes for the delivered documents.
