@@ -37,7 +37,7 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--queue", queue, "--log-format", "json"}, extra...)
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = e.dir
-	cmd.Env = append(append([]string(nil), e.env...), "NUMORA_WEBHOOK_SECRET="+webhookSecret)
+	cmd.Env = append([]string{"NUMORA_WEBHOOK_SECRET=" + webhookSecret}, e.env...) // e.env may set another
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
