@@ -87,6 +87,15 @@ func TestE2EServeReconcile(t *testing.T) {
 	want := baselineRows(t)
 	e := newE2E(t, only("delivered"))
 	s := e.startServe(t, filepath.Join(e.dir, "queue.db"), "--reconcile", "1h")
+	polled := false
+	for line := range s.lines { // ends at serve's EOF
+		if polled = strings.Contains(line, `"msg":"reconcile: outbox read"`); polled {
+			break
+		}
+	}
+	if !polled {
+		t.Fatalf("serve ended without logging the outbox poll:\n%s", s.stderr)
+	}
 	e.awaitRecorded(t, s, e.ids())
 	mfs := s.awaitDocuments(t, len(e.ids()))
 	if got := sum(mfs, "numora_connector_notifications_total", nil); got != 0 {
@@ -101,7 +110,4 @@ func TestE2EServeReconcile(t *testing.T) {
 		}
 	}
 	s.stop(t)
-	if !strings.Contains(s.stderr.String(), `"msg":"reconcile: outbox read"`) {
-		t.Errorf("no reconcile log line:\n%s", s.stderr)
-	}
 }
