@@ -1,9 +1,14 @@
 package main
 
 import (
+	"net/http"
+	"path/filepath"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 )
 
 // ranFamilies are the figures a run writes with --metrics-file, and their
@@ -80,4 +85,33 @@ func histogramCount(mfs map[string]*dto.MetricFamily, name string) float64 {
 		total += float64(m.GetHistogram().GetSampleCount())
 	}
 	return total
+}
+
+// TestE2EServeThrottleMetrics: Dataverse answers two writes 429 with
+// Retry-After 1s; serve delivers every document anyway, and /metrics
+// counts the 429s among the Dataverse requests and at least the second
+// waited, with the breaker closed at the end.
+func TestE2EServeThrottleMetrics(t *testing.T) {
+	e := newE2E(t, only("delivered"))
+	e.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Status: http.StatusTooManyRequests,
+		Code: dataversetest.CodeRequests, RetryAfter: time.Second, Path: "$batch", Count: 2})
+	s := e.startServe(t, filepath.Join(e.dir, "queue.db"))
+	for _, id := range e.ids() {
+		if got := s.notify(t, "/numora/executor", executorBody(id)); got != http.StatusAccepted {
+			t.Fatalf("notify %s = %d", id, got)
+		}
+	}
+	e.awaitRecorded(t, s, e.ids())
+	mfs := s.awaitDocuments(t, len(e.ids()))
+	throttled, requests := sum(mfs, "numora_connector_dataverse_throttled_total", nil), sum(mfs, "numora_connector_dataverse_requests_total", nil)
+	if throttled < 2 || requests <= throttled {
+		t.Errorf("dataverse 429s %v of %v requests, want at least the 2 injected, among more", throttled, requests)
+	}
+	if got := sum(mfs, "numora_connector_throttle_wait_seconds_total", nil); got < 1 {
+		t.Errorf("throttle_wait_seconds_total = %v, want at least the 1s Retry-After", got)
+	}
+	if got := sum(mfs, "numora_connector_breaker_state", nil); got != 0 {
+		t.Errorf("breaker_state = %v, want 0 (closed)", got)
+	}
+	s.stop(t)
 }
