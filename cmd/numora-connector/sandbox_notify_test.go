@@ -19,8 +19,11 @@ func TestE2ESandboxNotify(t *testing.T) {
 	if notify.code != exitOK || !strings.Contains(notify.stdout, "Every document behaved as seeded.") {
 		t.Fatalf("sandbox --mode notify: %v", notify)
 	}
-	if !strings.Contains(notify.stdout, "13 executor notifies, 12 document.reviewed") {
-		t.Errorf("the report does not say how the emulator notified:\n%s", notify.stdout)
+	for _, want := range []string{"13 executor notifies, 12 document.reviewed",
+		"seen 25 · succeeded 21 · skipped 2 · failed 2 · no outcome 0"} {
+		if !strings.Contains(notify.stdout, want) {
+			t.Errorf("no %q in the report:\n%s", want, notify.stdout)
+		}
 	}
 	poll := e.run(t, nil, "sandbox")
 	if poll.code != exitOK {
