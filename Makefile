@@ -17,8 +17,9 @@ fuzz:
 
 # The long reliability runs (docs/reliability.md): the fault matrix, the
 # process tests and the security scans SOAK_COUNT times each, with
-# SOAK_TRIALS kill -9 trials (CI runs 5), race detector on. The full log
-# goes to $(SOAK_LOG); the figures and any failure are printed.
+# SOAK_TRIALS kill -9 trials of run and as many of serve (CI runs 5 and 2),
+# race detector on. The full log goes to $(SOAK_LOG); the figures and any
+# failure are printed.
 SOAK_TRIALS ?= 40
 SOAK_COUNT ?= 2
 SOAK_LOG ?= $${TMPDIR:-/tmp}/numora-connector-soak.log

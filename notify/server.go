@@ -57,6 +57,15 @@ const (
 	endpointWebhooks = "webhooks"
 )
 
+// Endpoints lists the endpoint names a Server passes to Counter.
+func Endpoints() []string { return []string{endpointExecutor, endpointWebhooks} }
+
+// Results lists every result a Server passes to Counter, so that metrics
+// can show each at 0 before the first notification.
+func Results() []string {
+	return []string{"accepted", "coalesced", "duplicate", "ignored", "echo", "bad_signature", "bad_body", "error"}
+}
+
 // New returns a Server for cfg; Queue and Verifier are required.
 func New(cfg Config) (*Server, error) {
 	if cfg.Queue == nil || cfg.Verifier == nil {

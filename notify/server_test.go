@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,25 +61,26 @@ func TestNotifications(t *testing.T) {
 		name, url, body, sig string
 		status               int
 		want                 string // answer status
+		errHas               string // in the answer's error, for a refusal
 	}{
-		{"executor notify", exec, `{"document_id":"doc_1"}`, "", 202, "accepted"},
-		{"executor notify under data", exec, `{"data":{"document_id":"doc_2"}}`, "", 202, "accepted"},
-		{"same document again", exec, `{"document_id":"doc_1"}`, "", 202, "coalesced"},
-		{"reviewed event", hooks, event("evt_1", "document.reviewed", "doc_3"), "", 202, "accepted"},
-		{"event retried", hooks, event("evt_1", "document.reviewed", "doc_3"), "", 202, "duplicate"},
-		{"push failed event", hooks, event("evt_2", "push.failed", "doc_4"), "", 202, "accepted"},
-		{"other event type", hooks, event("evt_3", "document.processing", "doc_5"), "", 200, "ignored"},
-		{"reviewed without document", hooks, `{"id":"evt_4","type":"document.reviewed","data":{}}`, "", 400, "refused"},
-		{"no document id", exec, `{"id":"x"}`, "", 400, "refused"},
-		{"not an object", exec, `["doc_1"]`, "", 400, "refused"},
-		{"broken JSON", exec, `{"document_id":`, "", 400, "refused"},
-		{"oversized", exec, big, "", 413, "refused"},
+		{"executor notify", exec, `{"document_id":"doc_1"}`, "", 202, "accepted", ""},
+		{"executor notify under data", exec, `{"data":{"document_id":"doc_2"}}`, "", 202, "accepted", ""},
+		{"same document again", exec, `{"document_id":"doc_1"}`, "", 202, "coalesced", ""},
+		{"reviewed event", hooks, event("evt_1", "document.reviewed", "doc_3"), "", 202, "accepted", ""},
+		{"event retried", hooks, event("evt_1", "document.reviewed", "doc_3"), "", 202, "duplicate", ""},
+		{"push failed event", hooks, event("evt_2", "push.failed", "doc_4"), "", 202, "accepted", ""},
+		{"other event type", hooks, event("evt_3", "document.processing", "doc_5"), "", 200, "ignored", ""},
+		{"reviewed without document", hooks, `{"id":"evt_4","type":"document.reviewed","data":{}}`, "", 400, "refused", "data.document_id"},
+		{"no document id", exec, `{"id":"x"}`, "", 400, "refused", "document_id"},
+		{"not an object", exec, `["doc_1"]`, "", 400, "refused", "object"},
+		{"broken JSON", exec, `{"document_id":`, "", 400, "refused", "JSON"},
+		{"oversized", exec, big, "", 413, "refused", "larger than 1024 bytes"},
 		{"wrong secret", exec, `{"document_id":"doc_6"}`,
-			webhook.Sign(webhook.Scheme{}, []byte("other"), strconv.FormatInt(now.Unix(), 10), []byte(`{"document_id":"doc_6"}`)), 401, "refused"},
+			webhook.Sign(webhook.Scheme{}, []byte("other"), strconv.FormatInt(now.Unix(), 10), []byte(`{"document_id":"doc_6"}`)), 401, "refused", "signature mismatch"},
 		{"stale", exec, `{"document_id":"doc_6"}`,
-			webhook.Sign(webhook.Scheme{}, secret, strconv.FormatInt(now.Add(-10*time.Minute).Unix(), 10), []byte(`{"document_id":"doc_6"}`)), 401, "refused"},
-		{"tampered", exec, `{"document_id":"doc_7"}`, sign(`{"document_id":"doc_6"}`), 401, "refused"},
-		{"unsigned", exec, `{"document_id":"doc_6"}`, "none", 401, "refused"},
+			webhook.Sign(webhook.Scheme{}, secret, strconv.FormatInt(now.Add(-10*time.Minute).Unix(), 10), []byte(`{"document_id":"doc_6"}`)), 401, "refused", "signature stale"},
+		{"tampered", exec, `{"document_id":"doc_7"}`, sign(`{"document_id":"doc_6"}`), 401, "refused", "signature mismatch"},
+		{"unsigned", exec, `{"document_id":"doc_6"}`, "none", 401, "refused", "signature missing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +95,9 @@ func TestNotifications(t *testing.T) {
 			if status != tt.status || a.Status != tt.want {
 				t.Errorf("got %d %q (%s), want %d %q", status, a.Status, a.Error, tt.status, tt.want)
 			}
+			if !strings.Contains(a.Error, tt.errHas) || (tt.errHas == "") != (a.Error == "") {
+				t.Errorf("answer error %q, want one saying %q", a.Error, tt.errHas)
+			}
 		})
 	}
 	if s := q.Stats(); s.Depth != 4 {
@@ -103,6 +108,12 @@ func TestNotifications(t *testing.T) {
 	for k, v := range want {
 		if c[k] != v {
 			t.Errorf("count %s = %d, want %d", k, c[k], v)
+		}
+	}
+	for k := range c { // metrics show Results at 0 from the start: none may be missing
+		endpoint, result, _ := strings.Cut(k, "/")
+		if !slices.Contains(Endpoints(), endpoint) || !slices.Contains(Results(), result) {
+			t.Errorf("counted %s, which Endpoints/Results do not list", k)
 		}
 	}
 }

@@ -157,6 +157,7 @@ func (a *app) buildDrain(cfg *config, log *slog.Logger, p *serveParts, rules con
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
+	p.m.ExpectNotifications(notify.Endpoints(), notify.Results())
 	p.m.WatchQueue(func() (int, time.Duration) { s := p.q.Stats(); return s.Depth, s.Oldest })
 	p.m.WatchDestination(p.dst)
 	v, err := webhook.NewVerifier(webhook.Config{Secrets: cfg.webhookSecrets(), Scheme: cfg.Serve.Signature, Tolerance: cfg.Serve.Tolerance})

@@ -30,11 +30,12 @@ func TestE2ERunMetricsFile(t *testing.T) {
 			t.Errorf("documents_total{outcome=%q} = %v, want %v", o, got, n)
 		}
 	}
-	for _, name := range []string{"numora_connector_dataverse_requests_total", "numora_connector_last_run_finished_timestamp_seconds",
-		"numora_connector_breaker_state", "numora_connector_throttle_wait_seconds_total"} {
-		if mfs[name] == nil {
-			t.Errorf("no %s in the file", name)
-		}
+	checkFamilies(t, mfs, ranFamilies)
+	if got := sum(mfs, "numora_connector_dataverse_requests_total", nil); got == 0 {
+		t.Error("dataverse_requests_total = 0")
+	}
+	if got, n := histogramCount(mfs, "numora_connector_delivery_duration_seconds"), float64(len(e.sb.docs))-want["ignored"]; got != n {
+		t.Errorf("delivery_duration_seconds observed %v documents, want %v (every one not ignored)", got, n)
 	}
 	if got := sum(mfs, "numora_connector_last_run_clean", nil); got != 0 {
 		t.Errorf("last_run_clean = %v, want 0 (some documents failed as seeded)", got)

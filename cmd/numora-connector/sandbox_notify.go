@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/numora/numora-connector/numora"
 	"github.com/numora/numora-connector/numora/numoratest"
 	"github.com/numora/numora-connector/secret"
 )
@@ -119,4 +120,13 @@ func (a *app) printNotifySummary(sb *sandbox, took time.Duration, complete bool)
 		state = "NOT every document has an outcome recorded in Numora"
 	}
 	fmt.Fprintf(a.stdout, "After %v %s.\n", took.Round(time.Millisecond), state)
+	recorded := map[numora.DeliveryStatus]int{}
+	for _, d := range sb.docs {
+		if cb, ok := sb.lastRecorded(d.fixture.ID); ok {
+			recorded[cb.Status]++
+		}
+	}
+	fmt.Fprintf(a.stdout, "  seen %d · succeeded %d · skipped %d · failed %d · no outcome %d\n", len(sb.docs),
+		recorded[numora.DeliverySucceeded], recorded[numora.DeliverySkipped], recorded[numora.DeliveryFailed],
+		len(sb.docs)-recorded[numora.DeliverySucceeded]-recorded[numora.DeliverySkipped]-recorded[numora.DeliveryFailed])
 }

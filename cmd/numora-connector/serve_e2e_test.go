@@ -23,6 +23,7 @@ const webhookSecret = "whsec_e2e_secret"
 type serving struct {
 	cmd    *exec.Cmd
 	url    string // http://127.0.0.1:port
+	queued int    // entries the queue held when serve started
 	lines  chan string
 	done   chan struct{} // closed at stderr's EOF
 	stderr *strings.Builder
@@ -36,7 +37,7 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--queue", queue, "--log-format", "json"}, extra...)
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = e.dir
-	cmd.Env = append(append([]string(nil), e.env...), "NUMORA_WEBHOOK_SECRET="+webhookSecret)
+	cmd.Env = append([]string{"NUMORA_WEBHOOK_SECRET=" + webhookSecret}, e.env...) // e.env may set another
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +49,12 @@ func (e *e2e) startServe(t *testing.T, queue string, extra ...string) *serving {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-s.done; _ = cmd.Wait() })
 	go readLines(pipe, s.stderr, s.lines, s.done)
 	for line := range s.lines {
-		var l struct{ Msg, Listen string }
+		var l struct {
+			Msg, Listen string
+			Queued      int
+		}
 		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "serving Numora notifications" {
-			s.url = "http://" + l.Listen
+			s.url, s.queued = "http://"+l.Listen, l.Queued
 			return s
 		}
 	}
@@ -67,12 +71,22 @@ func (s *serving) stop(t *testing.T) int {
 	return s.cmd.ProcessState.ExitCode()
 }
 
-// notify posts a signed executor notify for id and returns the status.
+// notify posts body, signed, to path and returns the status.
 func (s *serving) notify(t *testing.T, path, body string) int {
 	t.Helper()
+	return s.notifySigned(t, path, body, "")
+}
+
+// notifySigned posts body to path with the signature header signature
+// (empty: signed with the secret now) and returns the status.
+func (s *serving) notifySigned(t *testing.T, path, body, signature string) int {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, s.url+path, strings.NewReader(body))
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set(webhook.Header, webhook.Sign(webhook.Scheme{}, []byte(webhookSecret), ts, []byte(body)))
+	if signature == "" {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		signature = webhook.Sign(webhook.Scheme{}, []byte(webhookSecret), ts, []byte(body))
+	}
+	req.Header.Set(webhook.Header, signature)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)

@@ -84,6 +84,17 @@ func TestE2EServe(t *testing.T) {
 	if code, body := s.get(t, "/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
+	checkFamilies(t, s.scrape(t), servedFamilies)
+	bad := []struct{ result, path, body, signature string }{
+		{"bad_signature", "/numora/executor", executorBody("doc_x"), "t=1,v1=00"},
+		{"bad_body", "/numora/executor", `{"id":"no document"}`, ""},
+		{"bad_body", "/numora/webhooks", `{"type":"document.reviewed","data":`, ""},
+	}
+	for _, b := range bad {
+		if code := s.notifySigned(t, b.path, b.body, b.signature); code/100 != 4 {
+			t.Errorf("%s: POST %s = %d, want 4xx", b.result, b.path, code)
+		}
+	}
 	e.sb.numora.EnableNotify(numoratest.NotifyConfig{ExecutorURL: s.url + "/numora/executor",
 		WebhookURL: s.url + "/numora/webhooks", Secret: []byte(webhookSecret)})
 	src, err := newNumora(&config{Numora: numoraConfig{BaseURL: e.sb.numora.URL, APIKey: secret.New(e.sb.numora.APIKey)}}, logctx.Discard())
@@ -120,6 +131,17 @@ func TestE2EServe(t *testing.T) {
 	if got := sum(mfs, "numora_connector_dataverse_requests_total", nil); got == 0 {
 		t.Error("dataverse_requests_total = 0")
 	}
+	for result, n := range map[string]float64{"bad_signature": 1, "bad_body": 2} {
+		if got := sum(mfs, "numora_connector_notifications_total", map[string]string{"result": result}); got != n {
+			t.Errorf("notifications %s = %v, want %v", result, got, n)
+		}
+	}
+	attempted := float64(len(e.sb.docs)) - want[connector.Ignored]
+	for _, h := range []string{"numora_connector_delivery_duration_seconds", "numora_connector_notify_to_outcome_seconds"} {
+		if got := histogramCount(mfs, h); got != attempted {
+			t.Errorf("%s observed %v documents, want %v (every one not ignored)", h, got, attempted)
+		}
+	}
 	if code := s.stop(t); code != exitSIGTERM {
 		t.Fatalf("serve exited %d after SIGTERM, want 143:\n%s", code, s.stderr)
 	}
@@ -128,7 +150,8 @@ func TestE2EServe(t *testing.T) {
 
 // TestE2EServeDuplicatesAndOrder: while the only worker is held on
 // another document, a burst of notifications for one document (executor
-// notifies, an event and its retry) delivers it once; a late
+// notifies, an event and its retry, a correction before the last) delivers
+// it once, with the state after the last notification; a late
 // document.reviewed for a document Numora has since delivered writes and
 // reports nothing.
 func TestE2EServeDuplicatesAndOrder(t *testing.T) {
@@ -153,8 +176,14 @@ func TestE2EServeDuplicatesAndOrder(t *testing.T) {
 	}
 	<-gate.Arrived() // the worker is reading a's document
 	burst := []string{executorBody(b), reviewedBody("evt_b1", b), executorBody(b), reviewedBody("evt_b1", b),
-		reviewedBody("evt_b2", b), reviewedBody("evt_late", late)}
+		reviewedBody("evt_b2", b), reviewedBody("evt_late", late), "correct", reviewedBody("evt_b3", b)}
 	for i, body := range burst {
+		if body == "correct" { // a reviewer corrects b between its notifications
+			if err := e.sb.numora.Correct(b, "invoice_number", []byte(`"INV-LATEST"`)); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		path := "/numora/executor"
 		if strings.Contains(body, `"type"`) {
 			path = "/numora/webhooks"
@@ -171,7 +200,11 @@ func TestE2EServeDuplicatesAndOrder(t *testing.T) {
 			t.Errorf("%s: %d callbacks, want %d", id, got, n)
 		}
 	}
-	for result, n := range map[string]float64{"accepted": 3, "coalesced": 3, "duplicate": 1} {
+	cb := e.accepted(b)
+	if row, ok := e.sb.dv.Row("new_vendorinvoices", cb[0].ExternalRecordID); !ok || row["new_invoicenumber"] != "INV-LATEST" {
+		t.Errorf("%s: row %v, want new_invoicenumber INV-LATEST (the state after the last notification)", b, row)
+	}
+	for result, n := range map[string]float64{"accepted": 3, "coalesced": 4, "duplicate": 1} {
 		if got := sum(mfs, "numora_connector_notifications_total", map[string]string{"result": result}); got != n {
 			t.Errorf("notifications %s = %v, want %v", result, got, n)
 		}
@@ -180,6 +213,20 @@ func TestE2EServeDuplicatesAndOrder(t *testing.T) {
 		t.Errorf("ignored = %v, want 1 (the late event)", got)
 	}
 	s.stop(t)
+	if !droppedLogged(s.stderr.String(), late) {
+		t.Errorf("no log line saying %s was dropped as no longer deliverable:\n%s", late, s.stderr)
+	}
+}
+
+// droppedLogged reports whether the JSON log has a line for document id
+// saying Numora no longer lists it as deliverable and it was dropped.
+func droppedLogged(log, id string) bool {
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, `"document_id":"`+id+`"`) && strings.Contains(line, "no longer lists it as deliverable; dropped") {
+			return true
+		}
+	}
+	return false
 }
 
 // TestFaultServeKill9 kills serve with SIGKILL right after it answered
@@ -191,6 +238,7 @@ func TestFaultServeKill9(t *testing.T) {
 	trials, seed := envInt(t, "SOAK_TRIALS", 2), envInt(t, "SOAK_SEED", 1)
 	rng := rand.New(rand.NewPCG(uint64(seed), 16))
 	want := baselineRows(t)
+	withQueue, resumed := 0, 0
 	for i := range trials {
 		e := newE2E(t, only("delivered"))
 		ids := e.ids()
@@ -207,6 +255,10 @@ func TestFaultServeKill9(t *testing.T) {
 			<-s.done
 			_ = s.cmd.Wait()
 			s = e.startServe(t, queue)
+			resumed += s.queued
+			if s.queued > 0 {
+				withQueue++
+			}
 			for _, id := range ids[k:] {
 				if got := s.notify(t, "/numora/executor", executorBody(id)); got != http.StatusAccepted {
 					t.Fatalf("notify %s = %d", id, got)
@@ -224,7 +276,8 @@ func TestFaultServeKill9(t *testing.T) {
 			s.stop(t)
 		})
 	}
-	t.Logf("reliability serve kill -9: %d trials (seed %d)", trials, seed)
+	t.Logf("reliability serve kill -9: %d trials (seed %d); %d restarted with accepted documents still queued, %d such documents in all, each delivered once in effect",
+		trials, seed, withQueue, resumed)
 }
 
 // baselineRows is what a clean run writes for the delivered documents.

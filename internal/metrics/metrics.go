@@ -85,6 +85,18 @@ func (m *Metrics) Notification(endpoint, result string) {
 	m.notifications.WithLabelValues(endpoint, result).Inc()
 }
 
+// ExpectNotifications shows notifications_total at 0 for every endpoint
+// and result, so that rates and alerts (a burst of bad_signature) work
+// from the first scrape; serve calls it, a run's file has no
+// notifications.
+func (m *Metrics) ExpectNotifications(endpoints, results []string) {
+	for _, e := range endpoints {
+		for _, r := range results {
+			m.notifications.WithLabelValues(e, r)
+		}
+	}
+}
+
 // NotifyLatency records the time from a notification to its outcome.
 func (m *Metrics) NotifyLatency(d time.Duration) { m.notifyLatency.Observe(d.Seconds()) }
 
