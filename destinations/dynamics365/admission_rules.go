@@ -140,6 +140,8 @@ type window struct {
 	heldSince  time.Time     // when a budget the headers lowered began to hold requests back
 	answers    []answer      // answered requests within the window, oldest first
 	execSum    time.Duration // their execution time, as estimated
+	execMean    time.Duration // the recent average execution of an accepted request
+	execMeanSet bool          // whether an accepted request was answered yet
 	floor      time.Duration // the quickest answer yet: the network's share of every request
 	floorKnown bool
 	last       time.Time // when the last request started
