@@ -78,8 +78,8 @@ func (c *Connector) Dispatch(ctx context.Context) (*Summary, error) {
 	if !ok {
 		return p.end(StopSource, errors.New("connector: the source cannot dispatch"))
 	}
-	return p.run(func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry) {
-		return c.dispatch(ctx, p, d, it), nil
+	return p.run(func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, step) {
+		return c.dispatch(ctx, p, d, it), step{}
 	}, c.outbox, true)
 }
 

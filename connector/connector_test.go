@@ -262,3 +262,50 @@ func TestRunNeedsRulesAndDestination(t *testing.T) {
 		})
 	}
 }
+
+// TestRunBatcherHoldsMoreWrites: a destination whose requests carry
+// several documents may hold concurrency times that many in Deliver (they
+// wait for a shared request to fill), and no more.
+func TestRunBatcherHoldsMoreWrites(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	dst := &fakeDest{}
+	dst.deliver = func(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
+		dst.mu.Lock()
+		full := dst.active == 8
+		dst.mu.Unlock()
+		if full {
+			once.Do(func() { close(release) })
+		}
+		<-release
+		return receiptFor(plan), nil
+	}
+	c, _ := newTestConnector(t, newFakeSource(ids(40)...), fakeRules{}, batchDest{dst, 4}, Config{Concurrency: 2})
+	s, _ := c.Run(t.Context())
+	if dst.peak != 8 || s.Counts.Delivered != 40 {
+		t.Errorf("peak writes %d, delivered %d; want 8 (2 workers × 4 per request), 40", dst.peak, s.Counts.Delivered)
+	}
+}
+
+// TestWorkersReadAheadOfWrites: a worker hands its document's write to
+// the writers and reads the next document while the write is in flight.
+func TestWorkersReadAheadOfWrites(t *testing.T) {
+	src := newFakeSource(ids(3)...)
+	nextRead := make(chan struct{})
+	src.onResult = func(id string) {
+		if id == "doc_01" {
+			close(nextRead)
+		}
+	}
+	dst := &fakeDest{deliver: func(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
+		if plan.DocumentID == "doc_00" {
+			<-nextRead // doc_01's result is read while doc_00 is being written
+		}
+		return receiptFor(plan), nil
+	}}
+	c, _ := newTestConnector(t, src, fakeRules{}, dst, Config{Concurrency: 1})
+	s, _ := c.Run(t.Context())
+	if s.Counts.Delivered != 3 {
+		t.Errorf("delivered %d, want 3", s.Counts.Delivered)
+	}
+}

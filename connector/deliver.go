@@ -11,36 +11,40 @@ import (
 	"github.com/numora/numora-connector/numora"
 )
 
-// deliver is poll mode's handler: result → status gate → map → write or
-// preview; the callback is left to the finish function it returns.
-func (c *Connector) deliver(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry) {
+// deliver is poll mode's handler: result → status gate → map here, then
+// the write or preview and the callback as the steps it returns.
+func (c *Connector) deliver(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, step) {
 	e := Entry{DocumentID: it.DocumentID, Schema: it.Schema}
 	res, err := c.src.ResultOf(ctx, it)
 	if err != nil {
-		return e.with(c.resultFailed(ctx, p, err)), nil
+		return e.with(c.resultFailed(ctx, p, err)), step{}
 	}
 	if res.Schema != "" {
 		e.Schema = res.Schema
 	}
 	if st := statusOf(res, it); !st.Deliverable() {
 		return e.with(decision{outcome: Ignored, code: CodeNotDeliverable,
-			message: fmt.Sprintf("status is %q, not reviewed or push_failed: not delivered, not reported", st)}), nil
+			message: fmt.Sprintf("status is %q, not reviewed or push_failed: not delivered, not reported", st)}), step{}
 	}
 	plan, err := c.rul.Render(res)
-	if c.cfg.DryRun {
-		return e.with(c.preview(ctx, it.DocumentID, plan, err)), nil
+	switch {
+	case c.cfg.DryRun:
+		return e.with(c.preview(ctx, it.DocumentID, plan, err)), step{}
+	case err != nil:
+		return c.decided(ctx, p, e, mappingDecision(err))
 	}
-	var d decision
-	if err != nil {
-		d = mappingDecision(err)
-	} else {
-		d = c.write(ctx, p, plan)
-	}
+	return e, step{on: stageWrite, run: func() (Entry, step) {
+		return c.decided(ctx, p, e, c.write(ctx, p, plan))
+	}}
+}
+
+// decided copies d into e and returns the callback's step when d has one.
+func (c *Connector) decided(ctx context.Context, p *pass, e Entry, d decision) (Entry, step) {
 	e = e.with(d)
 	if d.callback == "" {
-		return e, nil
+		return e, step{}
 	}
-	return e, func() Entry { return c.report(ctx, p, e, d) }
+	return e, step{on: stageReport, run: func() (Entry, step) { return c.report(ctx, p, e, d), step{} }}
 }
 
 // statusOf is the result's status, or the outbox item's when the result

@@ -21,7 +21,8 @@ type fakeSource struct {
 	status    map[string]numora.Status // result status per id (default reviewed)
 	resultErr map[string]error
 	reportErr map[string]error
-	outboxErr error // yielded after the items
+	outboxErr error           // yielded after the items
+	onResult  func(id string) // called as each result is read, when set
 	// outboxRead counts items handed out by Outbox.
 	mu         sync.Mutex
 	outboxRead int
@@ -67,6 +68,9 @@ func (s *fakeSource) Outbox(ctx context.Context, provider string, limit int) ite
 }
 
 func (s *fakeSource) ResultOf(ctx context.Context, it numora.OutboxItem) (*numora.Result, error) {
+	if s.onResult != nil {
+		s.onResult(it.DocumentID)
+	}
 	if err := s.resultErr[it.DocumentID]; err != nil {
 		return nil, err
 	}
@@ -153,6 +157,15 @@ func (d *fakeDest) Deliver(ctx context.Context, plan *mapping.Plan) (*destinatio
 }
 
 func (d *fakeDest) Check(ctx context.Context) error { return d.checked }
+
+// batchDest is a fakeDest whose requests carry up to batch documents
+// (destinations.Batcher).
+type batchDest struct {
+	*fakeDest
+	batch int
+}
+
+func (d batchDest) BatchDocuments() int { return d.batch }
 
 func (d *fakeDest) Throttling() (int, time.Duration) { return 2, 3 * time.Second }
 

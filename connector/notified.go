@@ -45,7 +45,7 @@ func (c *Connector) Serve(ctx context.Context, in Intake) (*Summary, error) {
 
 // deliverNotified is notify mode's handler: read the document, then
 // deliver it exactly as poll mode does.
-func (c *Connector) deliverNotified(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry) {
+func (c *Connector) deliverNotified(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, step) {
 	r, ok := c.src.(DocumentReader)
 	if !ok {
 		return c.deliver(ctx, p, it)
@@ -54,12 +54,12 @@ func (c *Connector) deliverNotified(ctx context.Context, p *pass, it numora.Outb
 	switch {
 	case gone(err):
 		return Entry{DocumentID: it.DocumentID}.with(decision{outcome: Ignored, code: CodeNotDeliverable,
-			message: "Numora no longer has this document: dropped, nothing written or reported"}), nil
+			message: "Numora no longer has this document: dropped, nothing written or reported"}), step{}
 	case err != nil:
-		return Entry{DocumentID: it.DocumentID}.with(c.resultFailed(ctx, p, err)), nil
+		return Entry{DocumentID: it.DocumentID}.with(c.resultFailed(ctx, p, err)), step{}
 	case !doc.Status.Deliverable():
 		return Entry{DocumentID: it.DocumentID, Schema: doc.Schema}.with(decision{outcome: Ignored, code: CodeNotDeliverable,
-			message: fmt.Sprintf("status is %q: Numora no longer lists it as deliverable; dropped, nothing written or reported", doc.Status)}), nil
+			message: fmt.Sprintf("status is %q: Numora no longer lists it as deliverable; dropped, nothing written or reported", doc.Status)}), step{}
 	}
 	return c.deliver(ctx, p, itemOf(doc))
 }

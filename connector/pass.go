@@ -6,16 +6,32 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/internal/logctx"
 	"github.com/numora/numora-connector/numora"
 )
 
-// handler decides one document's fate and returns its entry; when a
-// callback is still to be sent, it returns a finish function as well, which
-// sends it and returns the final entry. The pass runs finish beside the
-// workers, so that a worker takes its next document while the callback of
-// the last one is in flight.
-type handler func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, func() Entry)
+// handler starts one document: it reads and maps it, and returns its
+// entry so far and what is left to do (a zero step when nothing is). The
+// pass runs each step on its stage's pool, so that a worker takes its next
+// document while the last one waits to be written or reported.
+type handler func(ctx context.Context, p *pass, it numora.OutboxItem) (Entry, step)
+
+// stage names the pool a step runs on.
+type stage int
+
+const (
+	stageDone   stage = iota // nothing left: the entry is final
+	stageWrite               // the destination's write (Deliver)
+	stageReport              // the delivery callback
+)
+
+// step is what is left of a document after a stage: run returns the entry
+// so far and the step after it.
+type step struct {
+	on  stage
+	run func() (Entry, step)
+}
 
 // pass is the state of one run: intake, the worker pool and the summary.
 type pass struct {
@@ -63,12 +79,15 @@ func (c *Connector) newPass(ctx context.Context, mode Mode) *pass {
 // yielding an error, which stops the pass as a source failure.
 type Intake func(ctx context.Context) iter.Seq2[numora.OutboxItem, error]
 
-// run takes documents from in and hands them to cfg.Concurrency
-// workers running h, and their callbacks to half as many finishers (a
-// callback is one round trip, a worker's document two), until intake ends
-// and both are done. The reader keeps up to a page of documents queued, so
-// that the next page is fetched while the workers still have documents to
-// take.
+// run takes documents from in and hands them to three pools: cfg.Concurrency
+// workers read and map them (the handler), writers wait in the
+// destination's Deliver (as many as the workers, times the documents one
+// request carries for a destinations.Batcher, so that shared requests fill
+// while the workers read on), and half as many finishers as workers send
+// the callbacks (a callback is one round trip, a worker's document two).
+// It returns once intake ends and every pool is done. The reader keeps up
+// to a page of documents queued, so that the next page is fetched while
+// the workers still have documents to take.
 // With once set (outbox passes), a document that comes around again in the
 // same pass is taken once; otherwise (notifications) every document yielded
 // is delivered again, with an execution id of its own.
@@ -76,36 +95,39 @@ func (p *pass) run(h handler, in Intake, once bool) (*Summary, error) {
 	work, cancelWork := p.detach()
 	defer cancelWork()
 	jobs := make(chan job, p.c.cfg.PageSize)
-	finishing := make(chan func())
-	var workers, finishers sync.WaitGroup
+	pl := newPools()
+	pl.start(stageReport, Finishers(p.c.cfg.Concurrency))
+	pl.start(stageWrite, p.c.cfg.Concurrency*p.c.batchDocuments())
+	var workers sync.WaitGroup
 	for range p.c.cfg.Concurrency {
 		workers.Go(func() {
 			for j := range jobs {
-				p.take(work, h, j, finishing)
-			}
-		})
-	}
-	for range Finishers(p.c.cfg.Concurrency) {
-		finishers.Go(func() {
-			for f := range finishing {
-				f()
+				p.take(work, h, j, pl)
 			}
 		})
 	}
 	p.read(jobs, in, once)
 	close(jobs)
 	workers.Wait()
-	close(finishing)
-	finishers.Wait()
+	pl.close(stageWrite)
+	pl.close(stageReport)
 	return p.end(StopNone, nil)
 }
 
 // Finishers is how many callbacks a pass with the given concurrency sends
 // at once: half as many as it has workers (rounded up), since a callback is
-// one round trip and a worker's document two. A worker whose callback finds
-// every finisher busy waits for one, so with slow callbacks a pass holds at
-// most concurrency + Finishers(concurrency) documents in flight.
+// one round trip and a worker's document two. A writer whose callback finds
+// every finisher busy waits for one.
 func Finishers(concurrency int) int { return (concurrency + 1) / 2 }
+
+// batchDocuments is how many documents the destination's requests carry
+// at most (destinations.Batcher), 1 when it sends each alone.
+func (c *Connector) batchDocuments() int {
+	if b, ok := c.dst.(destinations.Batcher); ok && !c.cfg.DryRun {
+		return max(b.BatchDocuments(), 1)
+	}
+	return 1
+}
 
 // detach returns the context workers use: it survives the cancellation of
 // the run's ctx for StopGrace, so that documents in flight can finish their

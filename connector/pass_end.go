@@ -10,11 +10,11 @@ import (
 	"github.com/numora/numora-connector/internal/logctx"
 )
 
-// take runs h on one document and records its entry, or hands the
-// document's callback to the finishers, which record it once sent. A
-// document handed over as the run was stopped or the breaker opened is not
-// started: it stays untouched in the outbox.
-func (p *pass) take(ctx context.Context, h handler, j job, finishing chan<- func()) {
+// take runs h on one document and follows its steps through the pools,
+// the last of which records its entry. A document handed over as the run
+// was stopped or the breaker opened is not started: it stays untouched in
+// the outbox.
+func (p *pass) take(ctx context.Context, h handler, j job, pl *pools) {
 	it := j.it
 	if p.refusing() {
 		if p.ctx.Err() != nil {
@@ -25,12 +25,39 @@ func (p *pass) take(ctx context.Context, h handler, j job, finishing chan<- func
 	ctx = logctx.With(context.WithValue(ctx, attemptKey{}, j.attempt), slog.String("document_id", it.DocumentID))
 	p.count(&p.taken)
 	start := p.c.cfg.Clock.Now()
-	e, finish := h(ctx, p, it)
-	if finish == nil {
+	e, next := h(ctx, p, it)
+	p.follow(ctx, e, next, start, pl)
+}
+
+// follow hands next to its stage's pool, and each step after it to its
+// own, until the entry is final; then it records it. A write that could
+// not start before the pass began refusing documents (a stop, the breaker
+// open) is not started: the document stays untouched in the outbox.
+func (p *pass) follow(ctx context.Context, e Entry, next step, start time.Time, pl *pools) {
+	if next.on == stageDone {
 		p.done(ctx, e, start)
 		return
 	}
-	finishing <- func() { p.done(ctx, finish(), start) }
+	pl.submit(next.on, func() {
+		if next.on == stageWrite && p.refusing() {
+			p.untake() // read but not written: it stays in the outbox, like one never taken
+			return
+		}
+		e, after := next.run()
+		p.follow(ctx, e, after, start, pl)
+	})
+}
+
+// untake forgets a document that was taken but, the pass refusing by the
+// time its write could start, never written: it is not counted, and stays
+// untouched in the outbox (or the notification queue).
+func (p *pass) untake() {
+	p.mu.Lock()
+	p.taken--
+	p.mu.Unlock()
+	if p.ctx.Err() != nil {
+		p.interrupted()
+	}
 }
 
 // done records a document's final entry, with the time it took.

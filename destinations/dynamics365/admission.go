@@ -34,11 +34,13 @@ import (
 //     answer: longer than the server counts it, so the budget is never
 //     overrun by this destination alone.
 //  4. The execution budget has room: the execution time of the requests
-//     answered within the window is under Limits.ExecutionTime (default
-//     20 minutes). A request's execution is estimated as its time from
-//     sending to answer less the quickest answer yet (the network's share,
-//     which the server does not count). Like the server, it counts a
-//     request's time once it is answered.
+//     answered within the window, plus the requests in flight at their
+//     average, is under Limits.ExecutionTime (default 20 minutes). A
+//     request's execution is estimated as its time from sending to answer
+//     less the quickest answer yet (the network's share, which the server
+//     does not count). The server counts a request's time once it is
+//     answered, so long requests sent together would overrun the budget
+//     if those in flight did not count.
 //  5. A $batch that could carry more documents waits for them while the
 //     request budget is scarce: once an eighth of it is spent in the
 //     window, such a request goes only when its batch is full or

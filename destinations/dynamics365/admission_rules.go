@@ -135,15 +135,17 @@ type window struct {
 	lowered          time.Time     // when a 429 last lowered a budget
 	// reqSaid and execSaid are the budgets the x-ms-ratelimit-* headers of
 	// the latest accepted answer imply; -1 when it had none.
-	reqSaid    int
-	execSaid   time.Duration
-	heldSince  time.Time     // when a budget the headers lowered began to hold requests back
-	answers    []answer      // answered requests within the window, oldest first
-	execSum    time.Duration // their execution time, as estimated
-	floor      time.Duration // the quickest answer yet: the network's share of every request
-	floorKnown bool
-	last       time.Time // when the last request started
-	bound      time.Time // when the request budget last held a request back
+	reqSaid     int
+	execSaid    time.Duration
+	heldSince   time.Time     // when a budget the headers lowered began to hold requests back
+	answers     []answer      // answered requests within the window, oldest first
+	execSum     time.Duration // their execution time, as estimated
+	execMean    time.Duration // the recent average execution of an accepted request
+	execMeanSet bool          // whether an accepted request was answered yet
+	floor       time.Duration // the quickest answer yet: the network's share of every request
+	floorKnown  bool
+	last        time.Time // when the last request started
+	bound       time.Time // when the request budget last held a request back
 }
 
 // answer is a request that counts against the budgets until at+length.

@@ -189,6 +189,36 @@ func TestAdmissionExecutionBudget(t *testing.T) {
 	}
 }
 
+// Rule 4 counts the requests in flight too, each at the average execution
+// of those answered in the window: the server counts a request once it is
+// answered, so long requests sent together would overrun the budget.
+func TestAdmissionExecutionBudgetCountsInFlight(t *testing.T) {
+	a, clock := newTestAdmission(t, func(c *Config) {
+		c.InitialConcurrency = 16
+		c.Limits = Limits{Requests: -1, ExecutionTime: 5 * time.Second, Window: 10 * time.Second}
+	})
+	quick := mustAdmit(t, a, true)
+	clock.Advance(100 * time.Millisecond)
+	quick.done(ok) // the network's share: 100ms, no execution; the average is 0
+	long := mustAdmit(t, a, true)
+	clock.Advance(2100 * time.Millisecond)
+	long.done(ok) // 2s of execution; the average moves a quarter of the way: 0.5s
+	for range 6 {
+		mustAdmit(t, a, true) // 2s answered + up to 5 × 0.5s in flight < 5s
+	}
+	if d, blocked := waitsFor(a, true); d != 10*time.Second || blocked {
+		t.Errorf("with 2s answered and 6 in flight at 0.5s each, a request waits %v (for an answer: %v); "+
+			"want 10s, until the answer (now) leaves the window", d, blocked)
+	}
+	clock.Advance(10 * time.Second) // every answer has left the window; the average stays
+	for range 4 {
+		mustAdmit(t, a, true) // up to 9 in flight × 0.5s < 5s
+	}
+	if _, blocked := waitsFor(a, true); !blocked {
+		t.Error("with 10 requests in flight at 0.5s each against a 5s budget, a request was not held for an answer")
+	}
+}
+
 // Rule 5: once an eighth of the request budget is spent, a $batch that
 // could carry more documents waits for the budget's even pace; a full one
 // does not; when the window has emptied, neither waits; but for a window

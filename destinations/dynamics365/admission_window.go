@@ -58,8 +58,14 @@ func (w *window) wait(now time.Time, inflight int, full bool) (time.Duration, bo
 		}
 		return max(w.answers[0].at.Add(w.length).Sub(now), time.Millisecond), false
 	}
-	if w.execCap > 0 && w.execSum >= w.execCap {
-		return w.execWait(now, w.execCap), false
+	if w.execCap > 0 {
+		ahead := w.execAhead(inflight)
+		switch {
+		case ahead >= w.execCap:
+			return 0, true // those in flight alone fill the budget: an answer says what they took
+		case w.execSum+ahead >= w.execCap:
+			return w.execWait(now, w.execCap-ahead), false
+		}
 	}
 	if d, blocked := w.heldBySaid(now, count); d > 0 || blocked {
 		return d, blocked
@@ -122,6 +128,24 @@ func (w *window) heldBySaid(now time.Time, count int) (time.Duration, bool) {
 	return max(min(d, probe), time.Millisecond), false
 }
 
+// execAhead estimates the execution of the requests in flight, which the
+// server counts once they are answered: each as much as the recent
+// average (none before the first answer).
+func (w *window) execAhead(inflight int) time.Duration {
+	return w.execMean * time.Duration(inflight)
+}
+
+// meanExec moves the average execution per request towards took: the
+// first answer sets it, each later one moves it by a quarter of the
+// difference.
+func (w *window) meanExec(took time.Duration) {
+	if w.execMeanSet {
+		w.execMean += (took - w.execMean) / 4
+		return
+	}
+	w.execMean, w.execMeanSet = took, true
+}
+
 // execWait is how long until enough answers leave the window to bring
 // the execution time under budget.
 func (w *window) execWait(now time.Time, budget time.Duration) time.Duration {
@@ -166,6 +190,9 @@ func (w *window) answered(now time.Time, took time.Duration, inflight int, o rep
 	}
 	w.answers = append(w.answers, answer{at: now, took: took})
 	w.execSum += took
+	if o.answered && o.throttle == "" {
+		w.meanExec(took)
+	}
 	if o.answered && o.throttle == "" {
 		w.heed(inflight, o)
 	}
