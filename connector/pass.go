@@ -111,6 +111,9 @@ func (p *pass) run(h handler, in Intake, once bool) (*Summary, error) {
 	workers.Wait()
 	pl.close(stageWrite)
 	pl.close(stageReport)
+	if p.ctx.Err() != nil {
+		p.interrupted() // the stop came after intake ended, while documents were in flight
+	}
 	return p.end(StopNone, nil)
 }
 

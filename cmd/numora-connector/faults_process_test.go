@@ -134,9 +134,12 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 	t.Parallel()
 	t.Run("callbacks in flight finish", func(t *testing.T) {
 		t.Parallel()
-		f := newFaultEnv(t, defaultCorpus, "")
+		// More documents than a pass holds (8 workers, 8 × 10 writers for
+		// Dataverse's $batch, 4 finishers, a page of 10 queued): some are
+		// never taken.
+		f := newFaultEnv(t, stopCorpus, "")
 		g := f.sb.numora.Hold(numoratest.EndpointDelivery)
-		s := f.start(t, "--concurrency", "8")
+		s := f.start(t, "--concurrency", "8", "--page-size", "10")
 		s.await(t, g.Arrived(), inFlightCallbacks, "every finisher in a callback")
 		stop(t, s)
 		g.Release()
@@ -202,6 +205,10 @@ func TestFaultGracefulStopUnderLoad(t *testing.T) {
 		f.check(t)
 	})
 }
+
+// stopCorpus has more documents than a pass with --concurrency 8 and
+// --page-size 10 holds at once.
+var stopCorpus = corpus{n: 120, seed: 606}
 
 // exitSIGTERM is the exit code of a run stopped by SIGTERM.
 const exitSIGTERM = exitSignal + int(syscall.SIGTERM)
