@@ -17,7 +17,9 @@ type boundInput struct {
 	// dvConcurrency caps concurrent Dataverse requests (52, or the
 	// emulator's lower concurrency limit).
 	dvConcurrency int
-	// docsPerRequest is the most documents one $batch may carry.
+	// docsPerRequest is the most documents one $batch may carry: the
+	// connector's dynamics.batch_documents. Its writers hold that many
+	// times its concurrency in Deliver.
 	docsPerRequest int
 	// extraRequests are the Dataverse requests that write nothing: the
 	// preflight, metadata and lookups.
@@ -28,10 +30,11 @@ type boundInput struct {
 	window         time.Duration
 }
 
-// workerRequests are the round trips that hold a document's worker: read
-// the result, then write the $batch. The callback, which needs the write's
-// answer, is sent beside the workers (it holds no worker).
-const workerRequests = 2
+// readRequests are the round trips that hold a document's worker: read
+// the result. The write waits on the connector's writers and the callback,
+// which needs the write's answer, on its finishers: neither holds a
+// worker.
+const readRequests = 1
 
 // startRequests are the round trips a run makes before its first write,
 // besides the document's own: the preflight (WhoAmI), the first outbox
@@ -49,14 +52,16 @@ type bound struct {
 func (b bound) docsPerSecond(n int) float64 { return float64(n) / b.elapsed.Seconds() }
 
 // idealBound returns the shortest time any client could deliver the load
-// in, as the largest of four lower bounds (docs/performance.md derives
+// in, as the largest of five lower bounds (docs/performance.md derives
 // them):
 //
-//   - pipeline: each document holds one of C workers for two round trips
-//     (result, write) plus its operations' execution, so documents go in
-//     ⌈D/C⌉ waves, and the last callback takes one more round trip:
-//     4·L + ⌈D/C⌉·(2·L + k·e) + L (the first 4·L: the preflight, the first
-//     outbox page, the metadata, the lookups);
+//   - pipeline: each document holds one of C workers for one round trip
+//     (its result), so results are read in ⌈D/C⌉ waves; the last one's
+//     write (alone: L + k·e) and callback (L) follow:
+//     4·L + ⌈D/C⌉·L + (L + k·e) + L (the first 4·L: the preflight, the
+//     first outbox page, the metadata, the lookups);
+//   - writers: the connector's C·b writers each hold a document for at
+//     least one write, L + k·e: ⌈D/(C·b)⌉·(L + k·e);
 //   - Dataverse concurrency: Q requests of latency L and D·k operations of
 //     execution e share at most Cdv slots: (Q·L + D·k·e)/Cdv, where
 //     Q = ⌈D/b⌉ + extra is the fewest requests (b documents per $batch);
@@ -74,8 +79,10 @@ func idealBound(in boundInput) bound {
 			best = bound{elapsed: t, by: by}
 		}
 	}
-	waves := math.Ceil(d / float64(max(in.concurrency, 1)))
-	consider("pipeline", startRequests*L+waves*(workerRequests*L+k*e)+L)
+	c, b := float64(max(in.concurrency, 1)), float64(max(in.docsPerRequest, 1))
+	write := L + k*e
+	consider("pipeline", startRequests*L+math.Ceil(d/c)*readRequests*L+write+L)
+	consider("writers", math.Ceil(d/(c*b))*write)
 	consider("Dataverse concurrency", (q*L+d*k*e)/float64(max(in.dvConcurrency, 1)))
 	w := in.window.Seconds()
 	if in.windowRequests > 0 && w > 0 {
@@ -100,7 +107,8 @@ type rate struct {
 // for its whole batch. For the best b from 1 to the maximum, the rate is
 // the smallest of
 //
-//   - pipeline: C/(2·L + b·k·e);
+//   - pipeline: C/L (the workers read results);
+//   - writers: C·B/(L + b·k·e) (C·B writers, B = the most per $batch);
 //   - Dataverse concurrency: Cdv·b/(L + b·k·e);
 //   - request window: N·b/W;
 //   - execution window: M/(W·k·e).
@@ -123,7 +131,9 @@ func steadyRateFor(in boundInput, b float64) rate {
 			best = rate{docsPerSecond: r, by: by}
 		}
 	}
-	consider("pipeline", float64(max(in.concurrency, 1))/(workerRequests*L+b*k*e))
+	c := float64(max(in.concurrency, 1))
+	consider("pipeline", c/(readRequests*L))
+	consider("writers", c*float64(max(in.docsPerRequest, 1))/(L+b*k*e))
 	consider("Dataverse concurrency", float64(max(in.dvConcurrency, 1))*b/(L+b*k*e))
 	w := in.window.Seconds()
 	if in.windowRequests > 0 && w > 0 {

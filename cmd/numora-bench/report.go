@@ -80,12 +80,21 @@ func benchMode(ctx context.Context, o benchOptions, m mode, p *progress) (benchR
 	return row, nil
 }
 
+// batchDocumentsOf is the connector's dynamics.batch_documents in the
+// bench: --batch-documents, else its default.
+func (o benchOptions) batchDocumentsOf() int {
+	if o.batchDocuments > 0 {
+		return min(o.batchDocuments, dynamics365.MaxBatchDocuments)
+	}
+	return dynamics365.MaxBatchDocuments
+}
+
 // boundFor fills the bound's inputs from the options and the emulator's
 // counters (the requests that write no document: preflight, metadata,
 // lookups).
 func boundFor(o benchOptions, spec envSpec, st dataversetest.Stats) boundInput {
 	in := boundInput{docs: spec.docs, opsPerDoc: 1 + spec.lines, latency: spec.latency, execTime: spec.execTime,
-		concurrency: o.concurrencyOf(), dvConcurrency: 52, docsPerRequest: dynamics365.MaxBatchDocuments,
+		concurrency: o.concurrencyOf(), dvConcurrency: 52, docsPerRequest: o.batchDocumentsOf(),
 		extraRequests: int(st.Requests - st.Batches)}
 	l := spec.limits
 	if l.Concurrent > 0 {
