@@ -26,13 +26,13 @@ type Config struct {
 	// Provider is the Numora provider name the outbox is read for and the
 	// callbacks name. Default "dynamics365".
 	Provider string
-	// Concurrency is the number of documents being read and written at
-	// once; their callbacks are sent beside, by half as many. Default 48: a
-	// worker holds a document for two round trips (result, write), so at
-	// 20 ms latency 48 workers deliver about 800 documents per second, and
-	// when Dataverse's request window is the limit, enough documents wait
-	// to fill shared $batch requests (docs/performance.md). The destination
-	// may run fewer requests when it is throttled.
+	// Concurrency is the number of documents being read and mapped at
+	// once (Numora's result reads). Their writes wait on as many writers,
+	// times the documents one request carries for a destinations.Batcher
+	// (Dataverse's $batch: 480 with the defaults), so that shared requests
+	// fill while the workers read on; the destination's own admission
+	// bounds its requests. Their callbacks are sent beside, by half as
+	// many finishers. Default 48 (docs/performance.md).
 	Concurrency int
 	// PageSize is the number of outbox items asked for per page. Default 100.
 	PageSize int

@@ -90,7 +90,8 @@ type salesforceConfig struct {
 }
 
 type runConfig struct {
-	// Concurrency is the number of documents read and written at once; default 48.
+	// Concurrency is the number of documents read and mapped at once
+	// (their writes and callbacks wait beside); default 48.
 	Concurrency int `yaml:"concurrency"`
 	// Interval > 0 runs a pass every interval, forever; default one pass.
 	Interval time.Duration `yaml:"interval"`

@@ -72,7 +72,7 @@ func (f *flagSet) dynamicsFlags() {
 }
 
 func (f *flagSet) runFlags() {
-	f.num("concurrency", "documents read and written at once (default 48)", func(c *config, v int) { c.Run.Concurrency = v })
+	f.num("concurrency", "documents read and mapped at once; their writes and callbacks wait beside (default 48)", func(c *config, v int) { c.Run.Concurrency = v })
 	f.num("page-size", "outbox page size (default 100)", func(c *config, v int) { c.Numora.PageSize = v })
 	f.dur("interval", "run a pass every interval, forever (default: one pass)", func(c *config, v time.Duration) { c.Run.Interval = v })
 	f.dur("stop-grace", "time documents in flight get to finish after SIGINT/SIGTERM (default 30s)", func(c *config, v time.Duration) { c.Run.StopGrace = v })
