@@ -1,7 +1,10 @@
 package mapping
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"unicode"
@@ -173,11 +176,21 @@ func (l *loader) regexTransform(name string, n *yaml.Node) (transform, bool) {
 	}
 	re, err := regexp.Compile(src)
 	if err != nil {
-		l.errorf(pat, "%s: invalid pattern: %s", name, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		l.errorf(pat, "%s: invalid pattern: %s", name, patternProblem(err))
 		return t, false
 	}
 	t.re = re
 	return t, l.checkGroup(pat, &t)
+}
+
+// patternProblem says what is wrong with a pattern regexp.Compile refused:
+// the syntax error's code and the part of the pattern it concerns.
+func patternProblem(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s: `%s`", se.Code, se.Expr)
+	}
+	return err.Error()
 }
 
 // checkGroup defaults regex_extract's group (1 if the pattern has groups,
