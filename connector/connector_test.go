@@ -162,19 +162,7 @@ func TestRunConcurrencyBound(t *testing.T) {
 	for i := range ids {
 		ids[i] = "doc_" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 	}
-	release := make(chan struct{})
-	var once sync.Once
-	dst := &fakeDest{}
-	dst.deliver = func(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
-		dst.mu.Lock()
-		full := dst.active == 3
-		dst.mu.Unlock()
-		if full {
-			once.Do(func() { close(release) })
-		}
-		<-release
-		return receiptFor(plan), nil
-	}
+	dst := heldUntilActive(3)
 	c, _ := newTestConnector(t, newFakeSource(ids...), fakeRules{}, dst, Config{Concurrency: 3})
 	s, _ := c.Run(t.Context())
 	if dst.peak != 3 || s.Counts.Delivered != 40 {
@@ -263,16 +251,15 @@ func TestRunNeedsRulesAndDestination(t *testing.T) {
 	}
 }
 
-// TestRunBatcherHoldsMoreWrites: a destination whose requests carry
-// several documents may hold concurrency times that many in Deliver (they
-// wait for a shared request to fill), and no more.
-func TestRunBatcherHoldsMoreWrites(t *testing.T) {
+// heldUntilActive is a destination whose writes all wait until n are in
+// Deliver at once, then go: its peak is n if the pass ever holds n writes.
+func heldUntilActive(n int) *fakeDest {
 	release := make(chan struct{})
 	var once sync.Once
 	dst := &fakeDest{}
 	dst.deliver = func(ctx context.Context, plan *mapping.Plan) (*destinations.Receipt, error) {
 		dst.mu.Lock()
-		full := dst.active == 8
+		full := dst.active == n
 		dst.mu.Unlock()
 		if full {
 			once.Do(func() { close(release) })
@@ -280,6 +267,14 @@ func TestRunBatcherHoldsMoreWrites(t *testing.T) {
 		<-release
 		return receiptFor(plan), nil
 	}
+	return dst
+}
+
+// TestRunBatcherHoldsMoreWrites: a destination whose requests carry
+// several documents may hold concurrency times that many in Deliver (they
+// wait for a shared request to fill), and no more.
+func TestRunBatcherHoldsMoreWrites(t *testing.T) {
+	dst := heldUntilActive(8)
 	c, _ := newTestConnector(t, newFakeSource(ids(40)...), fakeRules{}, batchDest{dst, 4}, Config{Concurrency: 2})
 	s, _ := c.Run(t.Context())
 	if dst.peak != 8 || s.Counts.Delivered != 40 {

@@ -14,26 +14,10 @@ import (
 // wall-clock time written in the document (no shift to UTC), DateOnly as
 // the date written.
 func TestEmulatorDateTimeBehaviors(t *testing.T) {
-	rules, err := mapping.Parse("dt.yaml", []byte(`version: 1
-defaults: {timezone: Europe/Berlin}
-schemas:
-  invoice_v2:
-    records:
-      - name: invoice
-        entity: new_vendorinvoices
-        columns:
+	plan := berlinInvoiceAt(t, "doc_dt", `
           new_receivedon: {from: fields.at, type: datetime}
           new_postedon: {from: fields.at, type: datetime}
-          new_invoicedate: {from: fields.at, type: date, formats: ["2006-01-02T15:04:05"]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := rules.Render(&numora.Result{ID: "doc_dt", Schema: "invoice_v2", Status: "reviewed",
-		Fields: map[string]numora.Field{"at": {Value: json.RawMessage(`"2026-03-02T00:30:00"`)}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+          new_invoicedate: {from: fields.at, type: date, formats: ["2006-01-02T15:04:05"]}`)
 	d, s, _ := emu(t, nil)
 	rc := deliverOK(t, d, plan)
 	row, _ := s.Row("new_vendorinvoices", rc.RecordID)
@@ -85,6 +69,20 @@ schemas:
 // emulator refuses a date-time for an Edm.Date column, and 00:30 in Berlin
 // is the previous day in UTC.
 func TestEmulatorDateTimeRuleOnDateOnlyColumn(t *testing.T) {
+	plan := berlinInvoiceAt(t, "doc_do", `
+          new_invoicedate: {from: fields.at, type: datetime}`)
+	d, s, _ := emu(t, nil)
+	rc := deliverOK(t, d, plan)
+	if row, _ := s.Row("new_vendorinvoices", rc.RecordID); row["new_invoicedate"] != "2026-03-02" {
+		t.Errorf("new_invoicedate = %v, want 2026-03-02", row["new_invoicedate"])
+	}
+}
+
+// berlinInvoiceAt renders document id, whose field "at" is
+// 2026-03-02T00:30:00, with rules in Europe/Berlin mapping the invoice
+// columns given (YAML lines under "columns:").
+func berlinInvoiceAt(t *testing.T, id, columns string) *mapping.Plan {
+	t.Helper()
 	rules, err := mapping.Parse("dt.yaml", []byte(`version: 1
 defaults: {timezone: Europe/Berlin}
 schemas:
@@ -92,20 +90,14 @@ schemas:
     records:
       - name: invoice
         entity: new_vendorinvoices
-        columns:
-          new_invoicedate: {from: fields.at, type: datetime}
-`))
+        columns:`+columns+"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := rules.Render(&numora.Result{ID: "doc_do", Schema: "invoice_v2", Status: "reviewed",
+	plan, err := rules.Render(&numora.Result{ID: id, Schema: "invoice_v2", Status: "reviewed",
 		Fields: map[string]numora.Field{"at": {Value: json.RawMessage(`"2026-03-02T00:30:00"`)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, s, _ := emu(t, nil)
-	rc := deliverOK(t, d, plan)
-	if row, _ := s.Row("new_vendorinvoices", rc.RecordID); row["new_invoicedate"] != "2026-03-02" {
-		t.Errorf("new_invoicedate = %v, want 2026-03-02", row["new_invoicedate"])
-	}
+	return plan
 }
