@@ -170,7 +170,7 @@ func (p *pass) end(reason StopReason, err error) (*Summary, error) {
 func stopMessage(reason StopReason, err error) string {
 	switch reason {
 	case StopDestination:
-		return "the destination is not reachable or refused the credentials; nothing was written"
+		return "the destination could not be used (the error says why); nothing was written"
 	case StopSource:
 		return "Numora failed"
 	}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,25 @@ func TestJSONSummaryRuntime(t *testing.T) {
 		case withMeter && (got.Runtime == nil || got.Runtime.HeapPeakBytes != 9<<20 || got.Runtime.GCCycles != 70 || m.begun != 1 || m.ended != 1):
 			t.Errorf("meter begun %d, ended %d times; runtime section %s", m.begun, m.ended, b)
 		}
+	}
+}
+
+// A dry run's summary says what would happen: nothing was reported.
+func TestDryRunSummaryHeadings(t *testing.T) {
+	s := Summary{RunInfo: RunInfo{RunID: "run-dry", Mode: ModeDryRun}}
+	s.add(Entry{DocumentID: "doc_f", Outcome: Failed, ErrorCode: "crm_400", ErrorMessage: "refused"}, 5)
+	s.add(Entry{DocumentID: "doc_r", Outcome: LeftForRetry, ErrorCode: "crm_503", ErrorMessage: "down"}, 5)
+	var b bytes.Buffer
+	if err := s.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"would deliver 0", "Would fail (a real run reports them", "Would be left for retry"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry-run summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Failed (reported to Numora") {
+		t.Errorf("a dry-run summary says documents were reported:\n%s", out)
 	}
 }

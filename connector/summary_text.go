@@ -43,27 +43,33 @@ func (s *Summary) WriteText(w io.Writer) error {
 }
 
 // problemGroups are the headings of the problem list, in print order.
+// A dry run reports and writes nothing: it heads its lists with dryTitle.
 var problemGroups = []struct {
-	title string
-	match func(Entry) bool
+	title, dryTitle string
+	match           func(Entry) bool
 }{
 	{"Failed (reported to Numora; they fail again until the data or the rules are fixed):",
+		"Would fail (a real run reports them to Numora; they fail until the data or the rules are fixed):",
 		func(e Entry) bool { return e.Outcome == Failed }},
-	{"Written, not reported (the rows exist; the next run re-delivers them idempotently and reports):",
+	{"Written, not reported (the rows exist; the next run re-delivers them idempotently and reports):", "",
 		func(e Entry) bool { return e.WrittenNotReported() }},
-	{"Left for retry (a later run tries again):",
+	{"Left for retry (a later run tries again):", "Would be left for retry (a later run tries again):",
 		func(e Entry) bool { return e.Outcome == LeftForRetry && !e.WrittenNotReported() }},
 }
 
 func (s *Summary) writeProblems(b *strings.Builder) {
 	for _, g := range problemGroups {
+		title := g.title
+		if s.Mode == ModeDryRun {
+			title = g.dryTitle
+		}
 		first := true
 		for _, e := range s.Problems {
 			if !g.match(e) {
 				continue
 			}
 			if first {
-				b.WriteString(g.title + "\n")
+				b.WriteString(title + "\n")
 				first = false
 			}
 			fmt.Fprintf(b, "  %s  %s: %s\n", e.DocumentID, e.ErrorCode, oneLine(e.ErrorMessage))
