@@ -76,7 +76,10 @@ func TestE2ECircuitBreakerStopsTheRun(t *testing.T) {
 	e := newE2E(t, only("delivered"))
 	e.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Path: "$batch", Status: 503})
 	conf := filepath.Join(e.dir, "fast-retries.yaml")
-	if err := os.WriteFile(conf, []byte("dynamics:\n  retry: {max_attempts: 3, base_delay: 10ms, max_delay: 50ms}\n  breaker: {failures: 3}\n"), 0o600); err != nil {
+	// One document per $batch, so the run's two writers hold two documents:
+	// with the default ten, its 20 writers would take all 21 before the
+	// breaker can open.
+	if err := os.WriteFile(conf, []byte("dynamics:\n  batch_documents: 1\n  retry: {max_attempts: 3, base_delay: 10ms, max_delay: 50ms}\n  breaker: {failures: 3}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -109,8 +112,14 @@ func TestE2ESIGTERMMidRun(t *testing.T) {
 	e.sb.numora.Generate(60, 11)
 	e.sb.dv.SetLatency(40 * time.Millisecond)
 	ids := e.sb.numora.OutboxIDs()
+	// One document per $batch: 3 writers, so few documents are in flight
+	// when the signal comes (with the default ten, 30 writers).
+	conf := filepath.Join(e.dir, "one-per-batch.yaml")
+	if err := os.WriteFile(conf, []byte("dynamics:\n  batch_documents: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r, signalled := e.runUntilSignalled(t, `"msg":"document delivered"`,
-		"run", "--concurrency", "3", "--log-format", "json", "--summary-json", e.summaryPath())
+		"run", "--config", conf, "--concurrency", "3", "--log-format", "json", "--summary-json", e.summaryPath())
 	e.noSecrets(t, r.stdout+r.stderr)
 	if !signalled || !strings.Contains(r.stdout, "stop requested") || r.code != exitSIGTERM {
 		t.Fatalf("want a stopped run: %v", r)

@@ -148,7 +148,10 @@ func TestFaultDataverseDown(t *testing.T) {
 	})
 	t.Run("after the preflight", func(t *testing.T) {
 		t.Parallel()
-		f := newFaultEnv(t, defaultCorpus, "run: {}\n")
+		// One document per $batch: 4 writers, so at most 4 documents are in
+		// Deliver when a call fails (with the default ten, 40 writers hold
+		// nearly the whole corpus before the breaker can open).
+		f := newFaultEnv(t, defaultCorpus, "run: {}\ndynamics: {batch_documents: 1}\n")
 		f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultPass, Path: "WhoAmI"})
 		f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Status: 503})
 		start := time.Now()
