@@ -13,6 +13,7 @@ import (
 	"time"
 
 	numoraconnector "github.com/numora/numora-connector"
+	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
@@ -101,6 +102,9 @@ type sandbox struct {
 	sf     *salesforcetest.Server // destSalesforce
 	docs   []seeded
 	dir    string // holds ca.pem
+	// earlier holds, by document id, the receipts of the earlier versions
+	// deliverEarlier wrote.
+	earlier map[string]*destinations.Receipt
 }
 
 // startSandbox starts the Numora and Dataverse emulators, seeded.
