@@ -107,7 +107,7 @@ func wantMirrored(id string, lines []any) func(*sandbox) string {
 		rows := map[string]map[string]any{} // row GUID → row
 		for _, r := range sb.dv.Rows(lineSet) {
 			if r["new_numoradocumentid"] == id {
-				rows[strings.ToLower(str(r["new_vendorinvoicelineid"]))] = r
+				rows[strings.ToLower(fmt.Sprint(r["new_vendorinvoicelineid"]))] = r
 			}
 		}
 		if len(rows) != len(lines) {
@@ -130,16 +130,17 @@ func wantMirrored(id string, lines []any) func(*sandbox) string {
 	}
 }
 
-// lineRowHolds says what is wrong with a line row (nil: none) for a line
-// item of the result, "" when it holds the item's quantity and amount.
+// lineRowHolds says what is wrong with row, the line row written earlier
+// for a line item of the result (nil when there is none): "" when it holds
+// the item's quantity and amount.
 func lineRowHolds(row map[string]any, item map[string]any) string {
 	if row == nil {
-		return "the row the earlier delivery wrote is gone"
+		return "not in the row the earlier delivery wrote for it"
 	}
-	for col, name := range map[string]string{"new_quantity": "quantity", "new_amount": "amount"} {
-		want := item[name].(map[string]any)["value"].(float64)
-		if got, err := strconv.ParseFloat(fmt.Sprint(row[col]), 64); err != nil || got != want {
-			return fmt.Sprintf("%s %v in Dataverse, want %v", col, row[col], want)
+	for _, c := range [][2]string{{"new_quantity", "quantity"}, {"new_amount", "amount"}} {
+		want := item[c[1]].(map[string]any)["value"].(float64)
+		if got, err := strconv.ParseFloat(fmt.Sprint(row[c[0]]), 64); err != nil || got != want {
+			return fmt.Sprintf("%s %v in Dataverse, want %v", c[0], row[c[0]], want)
 		}
 	}
 	return ""
