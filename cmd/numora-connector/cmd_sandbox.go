@@ -13,6 +13,7 @@ import (
 	"time"
 
 	numoraconnector "github.com/numora/numora-connector"
+	"github.com/numora/numora-connector/destinations"
 	"github.com/numora/numora-connector/destinations/dynamics365"
 	"github.com/numora/numora-connector/destinations/dynamics365/dataversetest"
 	"github.com/numora/numora-connector/destinations/salesforce/salesforcetest"
@@ -25,12 +26,15 @@ import (
 const usageSandbox = `Usage: numora-connector sandbox [flags]
 
 Starts the Numora emulator and the Dataverse emulator (with its TLS token
-service) on loopback ports, seeds 25 realistic documents and the Dataverse
+service) on loopback ports, seeds 26 realistic documents and the Dataverse
 accounts of their vendors, runs the real "run" code path with the default
 mappings.yaml, then prints the summary, each document's outcome against the
 outcome it was seeded for, and the rows now in the emulated Dataverse.
-Some documents are seeded to fail or be skipped; the sandbox exits 0 when
-every document behaved as seeded.
+Some documents are seeded to fail or be skipped; one invoice is re-reviewed
+(its earlier version, with one line more and another quantity, is delivered
+first): the run deletes the removed line's row and updates the corrected
+one. The sandbox exits 0 when every document behaved as seeded and the
+re-reviewed invoice's rows are exactly its reviewed lines.
 
 With --keep the emulators stay up (until Ctrl-C) and the sandbox prints the
 environment variables that point "numora-connector run" at them.
@@ -101,6 +105,9 @@ type sandbox struct {
 	sf     *salesforcetest.Server // destSalesforce
 	docs   []seeded
 	dir    string // holds ca.pem
+	// earlier holds, by document id, the receipts of the earlier versions
+	// deliverEarlier wrote.
+	earlier map[string]*destinations.Receipt
 }
 
 // startSandbox starts the Numora and Dataverse emulators, seeded.

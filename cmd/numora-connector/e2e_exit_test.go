@@ -177,7 +177,7 @@ func TestE2EDispatchMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run(t, nil, "dispatch", "--config", conf)
-	if r.code != exitOK || !strings.Contains(r.stdout, "(dispatch)") || !strings.Contains(r.stdout, "delivered 21") {
+	if r.code != exitOK || !strings.Contains(r.stdout, "(dispatch)") || !strings.Contains(r.stdout, "delivered 22") {
 		t.Errorf("dispatch: %v", r)
 	}
 	for table, n := range e.rowCounts() {

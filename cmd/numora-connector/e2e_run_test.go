@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,8 +42,8 @@ func TestE2EHappyPathAndIdempotentRerun(t *testing.T) {
 		t.Fatalf("first run: %v", r)
 	}
 	first := e.rowCounts()
-	if first["new_vendorinvoices"] != 12 || first["new_receipts"] != 5 || first["new_contracts"] != 4 {
-		t.Errorf("rows after the first run: %v, want 12 invoices, 5 receipts, 4 contracts", first)
+	if first["new_vendorinvoices"] != 13 || first["new_receipts"] != 5 || first["new_contracts"] != 4 {
+		t.Errorf("rows after the first run: %v, want 13 invoices, 5 receipts, 4 contracts", first)
 	}
 	for _, d := range e.sb.docs {
 		if got := e.accepted(d.fixture.ID); len(got) != 1 || got[0].Status != numora.DeliverySucceeded {
@@ -138,7 +139,7 @@ func TestE2EEveryOutcomeClass(t *testing.T) {
 		}
 		e.checkRow(t, d, cb)
 	}
-	want := connector.Counts{Seen: 25, Delivered: 21, Skipped: 2, Failed: 2, Written: 21}
+	want := connector.Counts{Seen: 26, Delivered: 22, Skipped: 2, Failed: 2, Written: 22}
 	if sum.Counts != want {
 		t.Errorf("summary counts %+v, want %+v", sum.Counts, want)
 	}
@@ -182,12 +183,26 @@ func TestE2EDryRunWritesNothing(t *testing.T) {
 	}
 }
 
+// TestE2ESandbox: the binary's sandbox ends with every document as seeded;
+// its report shows the re-reviewed invoice's mirror (one row removed, the
+// document checked in the emulated Dataverse and marked ok) and the rows
+// left. TestSandboxMirrorsTheReReview inspects those rows in the emulator.
 func TestE2ESandbox(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, only("none"))
 	r := e.run(t, nil, "sandbox")
 	if r.code != exitOK || !strings.Contains(r.stdout, "Every document behaved as seeded.") {
 		t.Errorf("sandbox: %v", r)
+	}
+	for _, want := range []string{"seen 26 · delivered 22 · skipped 2 · failed 2", "3 updated · 1 removed",
+		"Dataverse new_vendorinvoices (13 rows, 32 new_vendorinvoicelines)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in the report:\n%s", want, r.stdout)
+		}
+	}
+	if line := regexp.MustCompile(`(?m)^  (\S+)\s+` + mirrorID + `\s+(.*)$`).FindStringSubmatch(r.stdout); line == nil ||
+		line[1] != "ok" || !strings.Contains(line[2], "the li_2 row is deleted and li_1's updated (mirror)") {
+		t.Errorf("%s: not reported ok with its note: %q", mirrorID, line)
 	}
 }
 

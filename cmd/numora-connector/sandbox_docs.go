@@ -25,14 +25,20 @@ type seeded struct {
 	check func(sb *sandbox) string
 }
 
-// sandboxDocs returns the sandbox's ~25 documents: ordinary invoices,
-// receipts and contracts, plus one each of the cases users meet first.
+// sandboxDocs returns the sandbox's 26 documents: ordinary invoices,
+// receipts and contracts, plus one each of the cases users meet first,
+// the last a re-reviewed invoice whose earlier version the sandbox
+// delivers before the run (mirror).
 func sandboxDocs(now time.Time) []seeded {
 	var docs []seeded
-	add := func(note string, want connector.Outcome, code string, res map[string]any) {
+	addDoc := func(d seeded, res map[string]any) {
 		res["status"] = "reviewed"
 		res["updated_at"] = now.Add(-time.Duration(len(docs)) * time.Minute).Format(time.RFC3339)
-		docs = append(docs, seeded{fixture: mustFixture(res), note: note, want: want, code: code})
+		d.fixture = mustFixture(res)
+		docs = append(docs, d)
+	}
+	add := func(note string, want connector.Outcome, code string, res map[string]any) {
+		addDoc(seeded{note: note, want: want, code: code}, res)
 	}
 	for i := range 12 {
 		v := numoratest.Vendors[i%len(numoratest.Vendors)]
@@ -59,6 +65,7 @@ func sandboxDocs(now time.Time) []seeded {
 		}
 		add(note, connector.Delivered, "", contract(i))
 	}
+	addDoc(dataverseMirrorDoc(now))
 	return docs
 }
 
@@ -95,9 +102,7 @@ func invoice(i int, v numoratest.Vendor, over map[string]any) map[string]any {
 	for n := range 1 + i%4 {
 		qty, price := float64(1+(i+n)%5), 12.5*float64(1+(i*3+n)%9)
 		total += qty * price
-		lines = append(lines, map[string]any{"id": fmt.Sprintf("li_%d", n+1),
-			"description": sandboxProducts[(i+n)%len(sandboxProducts)],
-			"quantity":    field(qty, 0.95), "unit_price": price, "amount": field(qty*price, 0.93)})
+		lines = append(lines, invoiceLine(n+1, sandboxProducts[(i+n)%len(sandboxProducts)], qty, price))
 	}
 	var amount any = total
 	if i%3 == 1 { // OCR text in the German style
@@ -126,6 +131,12 @@ func invoice(i int, v numoratest.Vendor, over map[string]any) map[string]any {
 	}
 	res["fields"] = fields
 	return res
+}
+
+// invoiceLine is line item li_n of an invoice result.
+func invoiceLine(n int, description string, qty, price float64) map[string]any {
+	return map[string]any{"id": fmt.Sprintf("li_%d", n), "description": description,
+		"quantity": field(qty, 0.95), "unit_price": price, "amount": field(qty*price, 0.93)}
 }
 
 func receipt(i int) map[string]any {

@@ -89,10 +89,11 @@ func (a *app) printRows(sb *sandbox) {
 	}
 	invoices := sortedBy(sb.dv.Rows("new_vendorinvoices"), "new_invoicenumber")
 	lines := map[string]int{}
-	for _, r := range sb.dv.Rows("new_vendorinvoicelines") {
+	for _, r := range sb.dv.Rows(lineSet) {
 		lines[str(r["new_invoiceid"])]++
 	}
-	fmt.Fprintf(a.stdout, "\nDataverse new_vendorinvoices (%d rows):\n", len(invoices))
+	fmt.Fprintf(a.stdout, "\nDataverse new_vendorinvoices (%d rows, %d new_vendorinvoicelines):\n", len(invoices),
+		sb.dv.Count(lineSet))
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  invoice number\tvendor\ttotal\tcurrency\tdate\tlines\tnumora document")
 	for _, r := range invoices {

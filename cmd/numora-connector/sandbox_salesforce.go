@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"text/tabwriter"
@@ -36,39 +35,6 @@ func (sb *sandbox) salesforceConfig(c *config) *config {
 	c.Salesforce = salesforceConfig{Config: salesforce.Config{MyDomainURL: sb.sf.URL, ClientID: sb.sf.ClientID,
 		ClientSecret: secret.New(sb.sf.ClientSecret)}}
 	return c
-}
-
-// deliverEarlier writes, through the real rules and destination, the
-// earlier reviewed version of the documents that have one: what a run
-// before this one delivered, which this run's delivery must mirror.
-func (sb *sandbox) deliverEarlier(ctx context.Context, cfg *config, log *slog.Logger, x extras) error {
-	var rules = x.rules
-	for _, d := range sb.docs {
-		if d.earlier == nil {
-			continue
-		}
-		if rules == nil {
-			var err error
-			if rules, err = loadRules(cfg, log, x); err != nil {
-				return err
-			}
-			x.rules = rules
-		}
-		plan, err := rules.Render(d.earlier)
-		if err != nil {
-			return fmt.Errorf("the earlier version of %s: %w", d.fixture.ID, err)
-		}
-		dst, err := newDestination(ctx, cfg, log, x)
-		if err != nil {
-			return err
-		}
-		_, err = dst.Deliver(ctx, plan)
-		closeDestination(dst)
-		if err != nil {
-			return fmt.Errorf("delivering the earlier version of %s: %w", d.fixture.ID, err)
-		}
-	}
-	return nil
 }
 
 // printSalesforceRows prints the records now in the emulated org.

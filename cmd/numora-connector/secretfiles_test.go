@@ -180,8 +180,8 @@ func TestE2EClientSecretReplacedWhileLooping(t *testing.T) {
 		return true
 	}, "run", "--interval", "1s", "--log-format", "json")
 	e.noSecrets(t, r.stdout+r.stderr)
-	if !refused || !reloaded || r.code != exitSIGTERM || !strings.Contains(r.stdout, "delivered 21") {
-		t.Fatalf("want a first pass refused (AADSTS7000215), then the new secret read and 21 documents delivered "+
+	if !refused || !reloaded || r.code != exitSIGTERM || !strings.Contains(r.stdout, "delivered 22") {
+		t.Fatalf("want a first pass refused (AADSTS7000215), then the new secret read and 22 documents delivered "+
 			"by the same process (refused %v, reloaded %v): %v", refused, reloaded, r)
 	}
 	if n := len(e.sb.numora.OutboxIDs()); n != 0 {
