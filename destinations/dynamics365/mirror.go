@@ -81,7 +81,9 @@ func (w *docWrite) mirrorOne(ctx context.Context, m *mapping.Mirror, preview boo
 	if err != nil {
 		return err
 	}
-	defer w.noteMirrorRead(m, info, sel, len(rows), len(w.removals))
+	if w.rehearsing {
+		defer w.noteMirrorRead(m, info, sel, len(rows), len(w.removals))
+	}
 	for _, row := range rows {
 		id, _ := row[info.PrimaryIDAttribute].(string)
 		if id == "" {

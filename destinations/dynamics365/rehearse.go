@@ -30,7 +30,7 @@ func (d *Destination) Rehearse(ctx context.Context, plan *mapping.Plan, out io.W
 		return classify(err)
 	}
 	if w.probe != nil {
-		w.probe = nil
+		w.probe, w.rehearsing = nil, true
 		if err := w.prepareMirror(ctx, false); err != nil {
 			return classify(err)
 		}

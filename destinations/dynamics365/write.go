@@ -65,6 +65,9 @@ type docWrite struct {
 	// queries are the GETs a preview shows instead of running them, and
 	// the mirror queries a rehearsal ran (read set).
 	queries []previewQuery
+	// rehearsing is set by Rehearse: the mirror queries it runs are noted
+	// in queries for its output.
+	rehearsing bool
 	// warmed are lookups answered side by side on a cold start.
 	warmed map[*mapping.Lookup]warmLookup
 	// newID chooses the GUID of record i's fresh row.
