@@ -66,10 +66,12 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Status: 429, Code: dataversetest.CodeRequests,
 		RetryAfter: time.Second, Count: 2})
 	f.sb.dv.AddFault(dataversetest.Fault{Kind: dataversetest.FaultStatus, Status: 503, Fraction: 0.2, Count: 5})
-	f.sb.numora.Fail(numoratest.EndpointDelivery, numoratest.Fault{Status: 401, Times: 1})
 	g := f.sb.dv.HoldPath("$batch")
 	s := f.start(t, debug...)
 	s.await(t, g.Arrived(), 1, "a write in flight")
+	// Refused once a write is in flight: a 401 stops the pass from starting
+	// more writes, so refused earlier it could leave none to hold.
+	f.sb.numora.Fail(numoratest.EndpointDelivery, numoratest.Fault{Status: 401, Times: 1})
 	f.sb.dv.ExpireTokens()
 	f.sb.dv.FailNextTokens(1)
 	f.sb.dv.Unhold()
