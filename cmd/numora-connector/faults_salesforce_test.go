@@ -92,11 +92,19 @@ func TestFaultSalesforceSessionExpiry(t *testing.T) {
 	f.sb.sf.ExpireSessions()
 	g.Release()
 	p := s.wait(t)
-	if p.code != exitRefused || p.sum == nil || p.sum.Counts.LeftForRetry != 0 || p.sum.Stop != "" {
-		t.Fatalf("want the outbox drained in one pass, exit 4 for the seeded refusals: %v", p.result)
-	}
 	if n := f.sb.sf.TokensIssued(); n != 2 {
 		t.Errorf("%d tokens issued, want 2 (the first, and one after the session expired)", n)
+	}
+	f.drainedInOnePass(t, p)
+}
+
+// drainedInOnePass checks a pass that retried its faults away: exit 4 for
+// the seeded refusals, nothing left for retry, no early stop, and every
+// document ending as in the fault-free run.
+func (f *faultEnv) drainedInOnePass(t *testing.T, p passRun) {
+	t.Helper()
+	if p.code != exitRefused || p.sum == nil || p.sum.Counts.LeftForRetry != 0 || p.sum.Stop != "" {
+		t.Fatalf("want the outbox drained in one pass, exit 4 for the seeded refusals: %v", p.result)
 	}
 	logEnds(t, f, f.checkSalesforce(t))
 	f.checkAgainstBaseline(t)
@@ -128,14 +136,10 @@ func TestFaultSalesforceTransientBursts(t *testing.T) {
 			f := newSFFaultEnv(t, "")
 			f.sb.sf.Inject(tt.fault)
 			p := f.pass(t)
-			if p.code != exitRefused || p.sum == nil || p.sum.Counts.LeftForRetry != 0 || p.sum.Stop != "" {
-				t.Fatalf("want the outbox drained in one pass, exit 4 for the seeded refusals: %v", p.result)
-			}
 			if n := f.sb.sf.FaultsLeft(); n != 0 {
 				t.Errorf("%d injected failures never happened: the case tests less than it says", n)
 			}
-			logEnds(t, f, f.checkSalesforce(t))
-			f.checkAgainstBaseline(t)
+			f.drainedInOnePass(t, p)
 		})
 	}
 }

@@ -168,18 +168,23 @@ func checkWrittenOnce(t *testing.T, s *dataversetest.Server, n int) {
 	}
 }
 
+// headerModes are the emulator with and without the x-ms-ratelimit-*
+// headers that say how much of the window is left (Dataverse does not
+// promise them).
+var headerModes = []struct {
+	name string
+	opts []dataversetest.Option
+}{
+	{"with the remaining-budget headers", nil},
+	{"without them", []dataversetest.Option{dataversetest.WithoutBudgetHeaders()}},
+}
+
 // TestBudgetKeepsToTheServersWindow writes 400 invoices from 16 workers
 // through a window of 40 requests per 300 s that the destination knows,
 // with and without the headers that say how much is left: not one
 // request is refused, however the requests overlap.
 func TestBudgetKeepsToTheServersWindow(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		opts []dataversetest.Option
-	}{
-		{"with the remaining-budget headers", nil},
-		{"without them", []dataversetest.Option{dataversetest.WithoutBudgetHeaders()}},
-	} {
+	for _, tt := range headerModes {
 		t.Run(tt.name, func(t *testing.T) {
 			d, s, clock := budgetEmu(t, 40, 40, func(c *Config) { c.InitialConcurrency = 16 }, nil, tt.opts...)
 			writeConcurrently(t, d, 16, 400)
@@ -200,13 +205,7 @@ func TestBudgetKeepsToTheServersWindow(t *testing.T) {
 // every Retry-After, and loses and repeats nothing, with and without the
 // headers that say how much is left.
 func TestBudgetAboveTheServersLimit(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		opts []dataversetest.Option
-	}{
-		{"with the remaining-budget headers", nil},
-		{"without them", []dataversetest.Option{dataversetest.WithoutBudgetHeaders()}},
-	} {
+	for _, tt := range headerModes {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &sendLog{}
 			// One document per $batch: 400 requests, whatever the

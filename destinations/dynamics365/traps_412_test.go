@@ -37,11 +37,7 @@ func TestEmulatorDuplicateKey412IsNotExists(t *testing.T) {
 // delivered (unchanged).
 func TestEmulatorCreateOnly412ExistsIsUnchanged(t *testing.T) {
 	d, _, _ := emu(t, nil)
-	plan := &mapping.Plan{DocumentID: "doc_c", Schema: "invoice_v2", Records: []mapping.Record{
-		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
-			Key:     identity("doc_c", ""),
-			Columns: []mapping.Column{str("new_name", "mine")}},
-	}}
+	plan := createOnlyInvoice("doc_c")
 	for i, want := range []destinations.Outcome{destinations.Created, destinations.Unchanged} {
 		rc, err := d.Deliver(context.Background(), plan)
 		if err != nil || rc.Records[0].Outcome != want {
@@ -58,16 +54,8 @@ func TestEmulatorCreateOnly412ExistsIsUnchanged(t *testing.T) {
 // record fails with the code instead of being reported unchanged.
 func TestEmulatorDuplicateRecord412OnAMissingRowFails(t *testing.T) {
 	d, s, _ := emu(t, nil)
-	const boundary = "batchresponse_dup"
-	s.AddFault(dataversetest.Fault{Kind: dataversetest.FaultResponse, Method: http.MethodPost, Path: "$batch", Count: 1,
-		Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"multipart/mixed; boundary=" + boundary}},
-		Body: []byte("--" + boundary + "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n" +
-			"HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json; odata.metadata=minimal\r\nOData-Version: 4.0\r\n\r\n" +
-			`{"error":{"code":"0x80040237","message":"Cannot insert duplicate key."}}` + "\r\n--" + boundary + "--\r\n")})
-	plan := &mapping.Plan{DocumentID: "doc_dr", Schema: "invoice_v2", Records: []mapping.Record{
-		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
-			Key: identity("doc_dr", ""), Columns: []mapping.Column{str("new_name", "mine")}},
-	}}
+	s.AddFault(duplicateRecord412("Cannot insert duplicate key."))
+	plan := createOnlyInvoice("doc_dr")
 	rc, err := d.Deliver(context.Background(), plan)
 	if ce := classify(err); ce == nil || ce.Class != destinations.Permanent || ce.Code != "crm_412_0x80040237" {
 		t.Fatalf("Deliver: %+v, %v; want a permanent crm_412_0x80040237, not unchanged", rc, err)
@@ -81,19 +69,31 @@ func TestEmulatorDuplicateRecord412OnAMissingRowFails(t *testing.T) {
 // delivered (unchanged).
 func TestEmulatorDuplicateRecord412OnAnExistingRowIsUnchanged(t *testing.T) {
 	d, s, _ := emu(t, nil)
-	plan := &mapping.Plan{DocumentID: "doc_de", Schema: "invoice_v2", Records: []mapping.Record{
-		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
-			Key: identity("doc_de", ""), Columns: []mapping.Column{str("new_name", "mine")}},
-	}}
+	plan := createOnlyInvoice("doc_de")
 	deliverOK(t, d, plan)
-	const boundary = "batchresponse_dup"
-	s.AddFault(dataversetest.Fault{Kind: dataversetest.FaultResponse, Method: http.MethodPost, Path: "$batch", Count: 1,
-		Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"multipart/mixed; boundary=" + boundary}},
-		Body: []byte("--" + boundary + "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n" +
-			"HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json; odata.metadata=minimal\r\nOData-Version: 4.0\r\n\r\n" +
-			`{"error":{"code":"0x80040237","message":"A record with matching key values already exists."}}` + "\r\n--" + boundary + "--\r\n")})
+	s.AddFault(duplicateRecord412("A record with matching key values already exists."))
 	rc, err := d.Deliver(context.Background(), plan)
 	if err != nil || rc.Records[0].Outcome != destinations.Unchanged {
 		t.Fatalf("Deliver: %+v, %v; want unchanged", rc, err)
 	}
+}
+
+// createOnlyInvoice is a plan with one create-only invoice for document id.
+func createOnlyInvoice(id string) *mapping.Plan {
+	return &mapping.Plan{DocumentID: id, Schema: "invoice_v2", Records: []mapping.Record{
+		{Name: "invoice", Entity: "new_vendorinvoices", Mode: mapping.ModeCreate,
+			Key: identity(id, ""), Columns: []mapping.Column{str("new_name", "mine")}},
+	}}
+}
+
+// duplicateRecord412 answers the next $batch with a change set refused
+// 412 DuplicateRecord (0x80040237) with message, in Dataverse's response
+// shape.
+func duplicateRecord412(message string) dataversetest.Fault {
+	const boundary = "batchresponse_dup"
+	return dataversetest.Fault{Kind: dataversetest.FaultResponse, Method: http.MethodPost, Path: "$batch", Count: 1,
+		Status: http.StatusBadRequest, Header: http.Header{"Content-Type": {"multipart/mixed; boundary=" + boundary}},
+		Body: []byte("--" + boundary + "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n" +
+			"HTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json; odata.metadata=minimal\r\nOData-Version: 4.0\r\n\r\n" +
+			`{"error":{"code":"0x80040237","message":"` + message + `"}}` + "\r\n--" + boundary + "--\r\n")}
 }
