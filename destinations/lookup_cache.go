@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/numora/numora-connector/internal/flight"
 )
 
 // LookupCache remembers lookup answers, "nothing matched" included, for
@@ -28,21 +30,13 @@ type cachedAnswer[T any] struct {
 // else it runs fetch (once for all concurrent callers of key), remembers a
 // successful answer as of now() after it, and returns it.
 func (c *LookupCache[T]) Do(key string, now func() time.Time, fetch func() (T, error)) (T, error) {
-	if v, ok := c.get(key, now()); ok {
-		return v, nil
-	}
-	v, err, _ := c.group.Do(key, func() (any, error) {
+	return flight.Cached(&c.group, key, func() (T, bool) { return c.get(key, now()) }, func() (T, error) {
 		v, err := fetch()
 		if err == nil {
 			c.put(key, cachedAnswer[T]{v: v, at: now()})
 		}
 		return v, err
 	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v.(T), nil
 }
 
 func (c *LookupCache[T]) get(key string, now time.Time) (T, bool) {

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/numora/numora-connector/internal/flight"
 	"github.com/numora/numora-connector/mapping"
 )
 
@@ -28,28 +29,15 @@ type behaviorCache struct {
 // reading them on first use.
 func (d *Destination) dateBehaviors(ctx context.Context, info entityInfo) (map[string]string, error) {
 	c := &d.behaviors
-	c.mu.RLock()
-	b, ok := c.bySet[info.EntitySetName]
-	c.mu.RUnlock()
-	if ok {
-		return b, nil
-	}
-	v, err, _ := c.group.Do(info.EntitySetName, func() (any, error) {
-		t := &tableMeta{info: info, attrs: map[string]*attrMeta{}}
-		var names struct{ Value []*attrMeta }
-		root := "EntityDefinitions(LogicalName='" + info.LogicalName + "')/"
-		if err := d.getJSON(ctx, root+"Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName", &names); err != nil {
+	return flight.Cached(&c.group, info.EntitySetName, func() (map[string]string, bool) {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		b, ok := c.bySet[info.EntitySetName]
+		return b, ok
+	}, func() (map[string]string, error) {
+		m, err := d.readDateBehaviors(ctx, info)
+		if err != nil {
 			return nil, err
-		}
-		for _, a := range names.Value {
-			t.attrs[a.Name] = a
-		}
-		if err := d.readBehaviors(ctx, root, t); err != nil {
-			return nil, err
-		}
-		m := map[string]string{}
-		for name, a := range t.attrs {
-			m[name] = a.Behavior
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -59,10 +47,28 @@ func (d *Destination) dateBehaviors(ctx context.Context, info entityInfo) (map[s
 		c.bySet[info.EntitySetName] = m
 		return m, nil
 	})
-	if err != nil {
+}
+
+// readDateBehaviors asks Dataverse for the DateTimeBehavior of each of
+// info's date-time columns.
+func (d *Destination) readDateBehaviors(ctx context.Context, info entityInfo) (map[string]string, error) {
+	t := &tableMeta{info: info, attrs: map[string]*attrMeta{}}
+	var names struct{ Value []*attrMeta }
+	root := "EntityDefinitions(LogicalName='" + info.LogicalName + "')/"
+	if err := d.getJSON(ctx, root+"Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName", &names); err != nil {
 		return nil, err
 	}
-	return v.(map[string]string), nil
+	for _, a := range names.Value {
+		t.attrs[a.Name] = a
+	}
+	if err := d.readBehaviors(ctx, root, t); err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for name, a := range t.attrs {
+		m[name] = a.Behavior
+	}
+	return m, nil
 }
 
 // prepareDateTimes reads the behaviours of the record's table when it

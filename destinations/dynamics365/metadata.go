@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/numora/numora-connector/destinations"
+	"github.com/numora/numora-connector/internal/flight"
 )
 
 // entityInfo is what writing needs to know about a table.
@@ -46,20 +47,14 @@ func (c *entityCache) store(info entityInfo) {
 
 // entity returns the metadata of entitySet, fetching it on first use.
 func (d *Destination) entity(ctx context.Context, entitySet string) (entityInfo, error) {
-	if info, ok := d.entities.peek(entitySet); ok {
-		return info, nil
-	}
-	v, err, _ := d.entities.group.Do(entitySet, func() (any, error) {
-		info, err := d.fetchEntity(ctx, entitySet)
-		if err == nil {
-			d.entities.store(info)
-		}
-		return info, err
-	})
-	if err != nil {
-		return entityInfo{}, err
-	}
-	return v.(entityInfo), nil
+	return flight.Cached(&d.entities.group, entitySet, func() (entityInfo, bool) { return d.entities.peek(entitySet) },
+		func() (entityInfo, error) {
+			info, err := d.fetchEntity(ctx, entitySet)
+			if err == nil {
+				d.entities.store(info)
+			}
+			return info, err
+		})
 }
 
 // fetchEntity reads one table's EntityDefinitions entry by entity set name.

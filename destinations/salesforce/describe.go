@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/numora/numora-connector/internal/flight"
 )
 
 // objectInfo is what describe says about an sObject.
@@ -89,22 +91,10 @@ func (c *describeCache) put(o *objectInfo) {
 // HTTP client's timeout bounds it), so one document's stop does not fail the
 // others, and each caller still returns when its own ctx ends.
 func (d *Destination) describe(ctx context.Context, object string) (*objectInfo, error) {
-	if o := d.objects.get(object); o != nil {
-		return o, nil
-	}
 	shared := context.WithoutCancel(ctx)
-	ch := d.objects.flight.DoChan(strings.ToLower(object), func() (any, error) {
-		return d.fetchDescribe(shared, object)
-	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*objectInfo), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return flight.CachedCtx(ctx, &d.objects.flight, strings.ToLower(object),
+		func() (*objectInfo, bool) { o := d.objects.get(object); return o, o != nil },
+		func() (*objectInfo, error) { return d.fetchDescribe(shared, object) })
 }
 
 // fetchDescribe asks Salesforce for the object's describe and caches it.
