@@ -55,3 +55,18 @@ func TestCachedFetchesOnAMiss(t *testing.T) {
 		t.Errorf("got %v, want the caller's cancellation", err)
 	}
 }
+
+// A hit answers without a flight; Cached returns a fetch's error.
+func TestCachedHitAndError(t *testing.T) {
+	var g singleflight.Group
+	hit := func() (int, bool) { return 5, true }
+	fail := func() (int, error) { t.Error("fetched on a hit"); return 0, nil }
+	if v, err := Cached(&g, "k", hit, fail); v != 5 || err != nil {
+		t.Errorf("got %d, %v; want the cached 5", v, err)
+	}
+	boom := errors.New("boom")
+	miss := func() (int, bool) { return 0, false }
+	if _, err := Cached(&g, "k", miss, func() (int, error) { return 0, boom }); !errors.Is(err, boom) {
+		t.Errorf("got %v, want boom", err)
+	}
+}
